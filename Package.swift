@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Basalt",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "basalt", targets: ["basalt"]),
+        .library(name: "BasaltCore", targets: ["BasaltCore"]),
+        .library(name: "BasaltStorage", targets: ["BasaltStorage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "BasaltCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BasaltStorage",
+            dependencies: [
+                "BasaltCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "BasaltTestSupport",
+            dependencies: ["BasaltCore", "BasaltStorage"]
+        ),
+        .executableTarget(
+            name: "basalt",
+            dependencies: [
+                "BasaltCore",
+                "BasaltStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "BasaltCoreTests", dependencies: ["BasaltCore"]),
+        .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

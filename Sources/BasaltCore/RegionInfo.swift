@@ -1,0 +1,49 @@
+import Crypto
+
+/// What identifies a region: its table, its key range [startKey, endKey) and its id (creation time in
+/// ms). Its name is HBase's `table,startkey,regionid.ENCODED.` where ENCODED is the lowercase MD5 hex of
+/// `table,startkey,regionid`. A value type; `Sendable`.
+public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
+    public let table: TableName
+    public let startKey: [UInt8]
+    /// Exclusive; empty means "to the end of the table".
+    public let endKey: [UInt8]
+    public let regionId: Int64
+    /// The full region name bytes, `table,startkey,regionid.ENCODED.`.
+    public let regionName: [UInt8]
+    /// The 32-character MD5 hex that names the region's folder.
+    public let encodedName: String
+
+    public init(table: TableName, startKey: [UInt8] = [], endKey: [UInt8] = [], regionId: Int64) {
+        self.table = table
+        self.startKey = startKey
+        self.endKey = endKey
+        self.regionId = regionId
+        var base = table.nameBytes
+        base.append(UInt8(ascii: ","))
+        base.append(contentsOf: startKey)
+        base.append(UInt8(ascii: ","))
+        base.append(contentsOf: Array(String(regionId).utf8))
+        let digest = Insecure.MD5.hash(data: base)
+        let encoded = Bytes.hex(digest)
+        self.encodedName = encoded
+        var name = base
+        name.append(UInt8(ascii: "."))
+        name.append(contentsOf: Array(encoded.utf8))
+        name.append(UInt8(ascii: "."))
+        self.regionName = name
+    }
+
+    public var encodedNameBytes: [UInt8] { Array(encodedName.utf8) }
+    public var regionNameAsString: String { Bytes.toStringBinary(regionName) }
+
+    /// Whether `row` falls in [startKey, endKey).
+    public func contains(row: [UInt8]) -> Bool {
+        CellComparator.compareBytes(row, startKey) >= 0 && (endKey.isEmpty || CellComparator.compareBytes(row, endKey) < 0)
+    }
+
+    /// HBase's shell form: `{ENCODED => ..., NAME => '...', STARTKEY => '...', ENDKEY => '...'}`.
+    public var description: String {
+        "{ENCODED => \(encodedName), NAME => '\(regionNameAsString)', STARTKEY => '\(Bytes.toStringBinary(startKey))', ENDKEY => '\(Bytes.toStringBinary(endKey))'}"
+    }
+}

@@ -1,0 +1,27 @@
+/// A table's schema: its name, its column families and table-wide settings. A value type; `Sendable`.
+public struct TableDescriptor: Sendable, Hashable {
+    public var name: TableName
+    /// Families sorted by name.
+    public private(set) var families: [ColumnFamilyDescriptor]
+    public var durability: Durability = .useDefault
+
+    public init(name: TableName, families: [ColumnFamilyDescriptor]) throws {
+        self.name = name
+        self.families = []
+        for f in families { try addFamily(f) }
+        guard !self.families.isEmpty else {
+            throw CoreError(.invalidArgument, "table '\(name)' needs at least one column family")
+        }
+    }
+
+    public mutating func addFamily(_ family: ColumnFamilyDescriptor) throws {
+        try family.validate()
+        if self.family(named: family.name) != nil {
+            throw CoreError(.invalidArgument, "column family '\(family.nameAsString)' is given twice")
+        }
+        families.append(family)
+        families.sort { CellComparator.compareBytes($0.name, $1.name) < 0 }
+    }
+
+    public func family(named name: [UInt8]) -> ColumnFamilyDescriptor? { families.first { $0.name == name } }
+}

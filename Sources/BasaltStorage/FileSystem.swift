@@ -1,0 +1,61 @@
+import BasaltCore
+
+/// The file operations the engine needs, so that the same code runs on disk (`POSIXFileSystem`) and on a
+/// crashable in-memory model (`MemoryFileSystem`) in tests. Implementations are safe to share across threads.
+public protocol FileSystem: Sendable {
+    /// Creates the folder and its parents; no error when it exists.
+    func createDirectory(_ path: String) throws
+    /// Names (not paths) of the entries in a folder, sorted; empty when the folder does not exist.
+    func list(_ path: String) throws -> [String]
+    func exists(_ path: String) -> Bool
+    func fileSize(_ path: String) throws -> Int
+    /// Opens a file for appending, creating it when missing (and truncating it when `truncate`).
+    func openForAppend(_ path: String, truncate: Bool) throws -> any WritableFile
+    func openForRead(_ path: String) throws -> any ReadableFile
+    /// Reads a whole file.
+    func readAll(_ path: String) throws -> [UInt8]
+    func delete(_ path: String) throws
+    func rename(_ from: String, to: String) throws
+    /// Cuts a file down to `length` bytes, durably.
+    func truncate(_ path: String, to length: Int) throws
+    /// Makes the folder's entries (creations, renames, deletions) durable.
+    func syncDirectory(_ path: String) throws
+}
+
+/// A file open for appending. Used by one writer at a time; not safe for concurrent use.
+public protocol WritableFile: AnyObject {
+    /// Writes all the bytes (like `write(2)` in a loop): once this returns they survive a process crash.
+    func append(_ bytes: UnsafeRawBufferPointer) throws
+    /// `fdatasync`: once this returns, the bytes survive a power loss.
+    func sync() throws
+    /// Bytes written so far.
+    var size: Int { get }
+    func close() throws
+}
+
+/// A file open for positional reads; safe for concurrent readers.
+public protocol ReadableFile: AnyObject, Sendable {
+    var size: Int { get }
+    /// Reads up to `count` bytes at `offset` into `buffer`; returns the bytes read.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int
+    func close() throws
+}
+
+extension FileSystem {
+    public func openForAppend(_ path: String) throws -> any WritableFile { try openForAppend(path, truncate: false) }
+}
+
+/// Joins path components with `/`.
+public func joinPath(_ parts: String...) -> String {
+    var out = ""
+    for p in parts where !p.isEmpty {
+        if out.isEmpty || out.hasSuffix("/") { out += p } else { out += "/" + p }
+    }
+    return out
+}
+
+/// The folder part of a path ("" when there is none).
+public func parentPath(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "" }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}

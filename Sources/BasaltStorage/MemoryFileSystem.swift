@@ -1,0 +1,206 @@
+import BasaltCore
+import Synchronization
+
+/// An in-memory file system that can simulate crashes, for tests.
+///
+/// It remembers, per file, how many bytes were made durable by `sync()`. `crashProcess()` keeps every
+/// written byte (the OS still has them) but kills open handles; `powerLoss(...)` also drops each file's
+/// unsynced bytes (optionally keeping a torn prefix of them). Folder entries (creations, renames) are
+/// treated as durable at once. Safe to share across threads: all state sits behind one mutex.
+public final class MemoryFileSystem: FileSystem {
+    final class Node {
+        var data: [UInt8] = []
+        var syncedLength = 0
+    }
+
+    struct State {
+        var files: [String: Node] = [:]
+        var directories: Set<String> = [""]
+        /// Bumped by each crash; handles from an earlier generation refuse to work.
+        var generation = 0
+        /// When set, writes fail after this many more bytes (an injected disk failure).
+        var failWritesAfterBytes: Int?
+    }
+
+    let state = Mutex(State())
+
+    public init() {}
+
+    public func createDirectory(_ path: String) throws {
+        state.withLock { s in
+            var p = path
+            while !p.isEmpty && p != "/" {
+                s.directories.insert(p)
+                p = parentPath(p)
+            }
+        }
+    }
+
+    public func list(_ path: String) throws -> [String] {
+        state.withLock { s in
+            let prefix = path.isEmpty ? "" : (path.hasSuffix("/") ? path : path + "/")
+            var names = Set<String>()
+            for key in s.files.keys where key.hasPrefix(prefix) {
+                let rest = key.dropFirst(prefix.count)
+                if let name = rest.split(separator: "/").first { names.insert(String(name)) }
+            }
+            for d in s.directories where d.hasPrefix(prefix) && d != path {
+                if let name = d.dropFirst(prefix.count).split(separator: "/").first { names.insert(String(name)) }
+            }
+            return names.sorted()
+        }
+    }
+
+    public func exists(_ path: String) -> Bool {
+        state.withLock { $0.files[path] != nil || $0.directories.contains(path) }
+    }
+
+    public func fileSize(_ path: String) throws -> Int {
+        try state.withLock { s in
+            guard let n = s.files[path] else { throw StorageError(.io, "stat '\(path)' failed: no such file") }
+            return n.data.count
+        }
+    }
+
+    public func openForAppend(_ path: String, truncate: Bool) throws -> any WritableFile {
+        state.withLock { s in
+            let node = s.files[path] ?? Node()
+            if truncate {
+                node.data = []
+                node.syncedLength = 0
+            }
+            s.files[path] = node
+            return MemoryWritableFile(fs: self, node: node, path: path, generation: s.generation)
+        }
+    }
+
+    public func openForRead(_ path: String) throws -> any ReadableFile {
+        try MemoryReadableFile(bytes: readAll(path), path: path)
+    }
+
+    public func readAll(_ path: String) throws -> [UInt8] {
+        try state.withLock { s in
+            guard let n = s.files[path] else { throw StorageError(.io, "open '\(path)' failed: no such file") }
+            return n.data
+        }
+    }
+
+    public func delete(_ path: String) throws {
+        _ = state.withLock { $0.files.removeValue(forKey: path) }
+    }
+
+    public func rename(_ from: String, to: String) throws {
+        try state.withLock { s in
+            guard let n = s.files.removeValue(forKey: from) else { throw StorageError(.io, "rename '\(from)' failed: no such file") }
+            s.files[to] = n
+        }
+    }
+
+    public func truncate(_ path: String, to length: Int) throws {
+        try state.withLock { s in
+            guard let n = s.files[path] else { throw StorageError(.io, "truncate '\(path)' failed: no such file") }
+            if length < n.data.count { n.data.removeLast(n.data.count - length) }
+            n.syncedLength = min(n.syncedLength, n.data.count)
+            n.syncedLength = n.data.count
+        }
+    }
+
+    public func syncDirectory(_ path: String) throws {}
+
+    /// The process dies: written bytes stay, open handles stop working.
+    public func crashProcess() {
+        state.withLock { $0.generation += 1 }
+    }
+
+    /// The machine loses power: every file keeps its synced bytes plus, when `tornBytes` says so,
+    /// a prefix of the unsynced ones (a torn write). Open handles stop working.
+    public func powerLoss(tornBytes: (_ path: String, _ unsynced: Int) -> Int = { _, _ in 0 }) {
+        state.withLock { s in
+            s.generation += 1
+            for (path, n) in s.files {
+                let unsynced = n.data.count - n.syncedLength
+                guard unsynced > 0 else { continue }
+                let keep = max(0, min(unsynced, tornBytes(path, unsynced)))
+                n.data.removeLast(unsynced - keep)
+                n.syncedLength = n.data.count
+            }
+        }
+    }
+
+    /// Makes writes fail once `bytes` more bytes have been written (nil: never).
+    public func failWrites(afterBytes bytes: Int?) {
+        state.withLock { $0.failWritesAfterBytes = bytes }
+    }
+
+    /// Overwrites one byte of a file (to test corruption handling).
+    public func corrupt(_ path: String, at offset: Int, with byte: UInt8? = nil) {
+        state.withLock { s in
+            guard let n = s.files[path], offset < n.data.count else { return }
+            n.data[offset] = byte ?? ~n.data[offset]
+        }
+    }
+}
+
+final class MemoryWritableFile: WritableFile {
+    let fs: MemoryFileSystem
+    let node: MemoryFileSystem.Node
+    let path: String
+    let generation: Int
+    var closed = false
+
+    init(fs: MemoryFileSystem, node: MemoryFileSystem.Node, path: String, generation: Int) {
+        self.fs = fs
+        self.node = node
+        self.path = path
+        self.generation = generation
+    }
+
+    var size: Int { fs.state.withLock { _ in node.data.count } }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        try fs.state.withLock { s in
+            guard !closed, s.generation == generation else { throw StorageError(.io, "write '\(path)' failed: the handle died in a crash") }
+            if let budget = s.failWritesAfterBytes {
+                let n = min(budget, bytes.count)
+                node.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
+                s.failWritesAfterBytes = budget - n
+                if n < bytes.count { throw StorageError(.io, "write '\(path)' failed: injected I/O error") }
+                return
+            }
+            node.data.append(contentsOf: bytes)
+        }
+    }
+
+    func sync() throws {
+        try fs.state.withLock { s in
+            guard !closed, s.generation == generation else { throw StorageError(.io, "fdatasync '\(path)' failed: the handle died in a crash") }
+            if s.failWritesAfterBytes == 0 { throw StorageError(.io, "fdatasync '\(path)' failed: injected I/O error") }
+            node.syncedLength = node.data.count
+        }
+    }
+
+    func close() throws { closed = true }
+}
+
+final class MemoryReadableFile: ReadableFile {
+    let bytes: [UInt8]
+    let path: String
+
+    init(bytes: [UInt8], path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    var size: Int { bytes.count }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        guard offset < bytes.count else { return 0 }
+        let n = min(buffer.count, bytes.count - offset)
+        bytes.withUnsafeBytes { src in
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + offset, byteCount: n)
+        }
+        return n
+    }
+
+    func close() throws {}
+}

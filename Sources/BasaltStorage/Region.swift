@@ -1,0 +1,292 @@
+import BasaltCore
+import Foundation
+import Logging
+import Synchronization
+
+/// A region: the rows [startKey, endKey) of one table, with one `Store` per column family, MVCC, row
+/// locks and a shared `WAL`. The write path is the seeds': take the row lock, append to the WAL (as durable
+/// as the mutation asks), insert into the MemStores, advance MVCC, release, acknowledge.
+///
+/// A `Region` can be opened in-process with no server: Basalt's embedded mode. Every method is
+/// synchronous and may block (row locks, WAL group commit); call it from a thread, not from an event loop.
+/// Safe to share across threads.
+public final class Region: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// `hbase.server.keyvalue.maxsize`: the largest cell accepted.
+        public var maxCellSize = 10 * 1024 * 1024
+        /// HBase's limit on a row key (Short.MAX_VALUE bytes).
+        public var maxRowLength = 32_767
+        /// `hbase.rowlock.wait.duration`.
+        public var rowLockTimeout: Duration = .seconds(30)
+        /// `hbase.hregion.memstore.mslab.max.allocation`.
+        public var mslabMaxAllocation = 256 * 1024
+
+        public init() {}
+
+        public init(_ conf: BasaltConfiguration) throws {
+            maxCellSize = try conf.int("hbase.server.keyvalue.maxsize", default: maxCellSize)
+            rowLockTimeout = .milliseconds(try conf.int("hbase.rowlock.wait.duration", default: 30_000))
+            mslabMaxAllocation = try conf.int("hbase.hregion.memstore.mslab.max.allocation", default: mslabMaxAllocation)
+        }
+    }
+
+    public let info: RegionInfo
+    public let descriptor: TableDescriptor
+    public let configuration: Configuration
+    let stores: [Store]
+    let wal: WAL?
+    let mvcc: MVCC
+    let rowLocks: RowLocks
+    let updatesLock = ReadWriteLock()
+    let clock: @Sendable () -> Int64
+    let logger: Logger
+    let encodedNameBytes: [UInt8]
+    let tableNameBytes: [UInt8]
+    private let closed = Atomic<Bool>(false)
+
+    /// The server's wall clock in ms.
+    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Opens a region: builds its stores and replays its WAL entries (those above `flushedSequenceId`).
+    public init(
+        info: RegionInfo, descriptor: TableDescriptor, wal: WAL?, pool: MemStoreChunkPool,
+        configuration: Configuration = .init(), flushedSequenceId: UInt64 = 0,
+        clock: @escaping @Sendable () -> Int64 = Region.systemClock, logger: Logger = Logger(label: "basalt.region")
+    ) throws {
+        self.info = info
+        self.descriptor = descriptor
+        self.configuration = configuration
+        self.wal = wal
+        self.clock = clock
+        self.logger = logger
+        self.encodedNameBytes = info.encodedNameBytes
+        self.tableNameBytes = info.table.nameBytes
+        self.rowLocks = RowLocks(timeout: configuration.rowLockTimeout)
+        self.stores = descriptor.families.map { Store(family: $0, pool: pool, maxAllocation: configuration.mslabMaxAllocation) }
+        var maxSeq = flushedSequenceId
+        var replayed = 0
+        if let wal {
+            let stores = self.stores
+            try wal.replay(encodedRegionName: encodedNameBytes) { entry in
+                guard entry.sequenceId > flushedSequenceId else { return }
+                for cell in entry.cells {
+                    guard let store = stores.first(where: { $0.family.name == cell.family }) else { continue }
+                    store.memStore.insert(cell, timestamp: cell.timestamp, sequenceId: entry.sequenceId)
+                }
+                maxSeq = max(maxSeq, entry.sequenceId)
+                replayed += 1
+            }
+        }
+        self.mvcc = MVCC(startingAfter: maxSeq)
+        if replayed > 0 {
+            logger.info("replayed WAL", metadata: ["region": "\(info.encodedName)", "entries": "\(replayed)", "maxSequenceId": "\(maxSeq)"])
+        }
+    }
+
+    /// Stops accepting reads and writes once those in flight finish.
+    public func close() {
+        updatesLock.withWriteLock { closed.store(true, ordering: .releasing) }
+    }
+
+    public var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// Highest sequence id used so far.
+    public var maxSequenceId: UInt64 { mvcc.highestIssued }
+    public var readPoint: UInt64 { mvcc.readPoint }
+
+    /// Encoded bytes held by all MemStores.
+    public var memStoreDataSize: Int { stores.reduce(0) { $0 + $1.memStore.dataSize } }
+    public var memStoreHeapSize: Int { stores.reduce(0) { $0 + $1.memStore.heapSize } }
+
+    public func store(named family: [UInt8]) -> Store? { stores.first { $0.family.name == family } }
+
+    @inline(__always) func checkOpen() throws {
+        if closed.load(ordering: .relaxed) { throw StorageError(.closed, "region \(info.regionNameAsString) is closed") }
+    }
+
+    // MARK: - Validation
+
+    func checkRow(_ row: [UInt8]) throws {
+        if row.isEmpty { throw StorageError(.invalidArgument, "row key must not be empty") }
+        if row.count > configuration.maxRowLength {
+            throw StorageError(.invalidArgument, "row key is \(row.count) bytes; at most \(configuration.maxRowLength) allowed")
+        }
+        if !info.contains(row: row) {
+            throw StorageError(.wrongRegion, "row '\(Bytes.toStringBinary(row.prefix(64)))' is outside region \(info.regionNameAsString)")
+        }
+    }
+
+    func checkFamily(_ family: [UInt8]) throws {
+        if store(named: family) == nil {
+            throw StorageError(.noSuchColumnFamily, "column family '\(Bytes.toStringBinary(family))' does not exist in table '\(info.table)'; it has \(descriptor.families.map(\.nameAsString))")
+        }
+    }
+
+    func checkCell(_ c: Cell) throws {
+        try checkFamily(c.family)
+        if c.timestamp < 0 { throw StorageError(.invalidArgument, "timestamp \(c.timestamp) is negative") }
+        if c.encodedLength > configuration.maxCellSize {
+            throw StorageError(.invalidArgument, "cell \(Bytes.toStringBinary(c.family)):\(Bytes.toStringBinary(c.qualifier.prefix(64))) is \(c.encodedLength) bytes; hbase.server.keyvalue.maxsize is \(configuration.maxCellSize)")
+        }
+    }
+
+    // MARK: - The write path
+
+    /// With the rows locked: one sequence id, one WAL entry, then the MemStores. `cells` have real timestamps.
+    func applyLocked(_ cells: [Cell], durability: Durability, now: Int64) throws {
+        guard !cells.isEmpty else { return }
+        try updatesLock.withReadLock {
+            try checkOpen()
+            let seq = mvcc.begin()
+            if durability != .skipWAL, let wal {
+                do {
+                    try wal.append(
+                        encodedRegionName: encodedNameBytes, tableName: tableNameBytes, sequenceId: seq, writeTime: now,
+                        cellCount: cells.count, durability: durability
+                    ) { buffer in
+                        for c in cells { WALEntryEncoder.addCell(buffer, c) }
+                    }
+                } catch {
+                    mvcc.complete(seq)
+                    throw error
+                }
+            }
+            if stores.count == 1 {
+                stores[0].memStore.insert(cells[...], timestamp: { $0.timestamp }, sequenceId: seq)
+            } else {
+                for c in cells { store(named: c.family)!.memStore.insert(c, timestamp: c.timestamp, sequenceId: seq) }
+            }
+            mvcc.complete(seq)
+        }
+    }
+
+    func resolvedDurability(_ d: Durability) -> Durability { d.resolved(tableDefault: descriptor.durability) }
+
+    /// Writes the put's cells; cells without a timestamp get the server's time.
+    public func put(_ put: Put) throws {
+        try checkOpen()
+        try checkRow(put.row)
+        guard !put.isEmpty else { throw StorageError(.invalidArgument, "put for row '\(Bytes.toStringBinary(put.row))' has no cells") }
+        for c in put.cells { try checkCell(c) }
+        try rowLocks.lock(put.row)
+        defer { rowLocks.unlock(put.row) }
+        let now = clock()
+        try applyLocked(Self.stamp(put.cells, now: now), durability: resolvedDurability(put.durability), now: now)
+    }
+
+    /// Replaces `latestTimestamp` with `now`; returns the cells unchanged when none needs it.
+    @inline(__always) static func stamp(_ cells: [Cell], now: Int64) -> [Cell] {
+        guard cells.contains(where: { $0.timestamp == Cell.latestTimestamp }) else { return cells }
+        return cells.map { c in
+            var c = c
+            if c.timestamp == Cell.latestTimestamp { c.timestamp = now }
+            return c
+        }
+    }
+
+    /// Writes the delete's markers (a delete with no entries removes the whole row).
+    public func delete(_ delete: Delete) throws {
+        try checkOpen()
+        try checkRow(delete.row)
+        for m in delete.markers { try checkCell(m) }
+        try rowLocks.lock(delete.row)
+        defer { rowLocks.unlock(delete.row) }
+        let now = clock()
+        try applyLocked(markers(for: delete, now: now), durability: resolvedDurability(delete.durability), now: now)
+    }
+
+    /// The marker cells a delete writes, with timestamps resolved. Row lock held.
+    func markers(for delete: Delete, now: Int64) throws -> [Cell] {
+        let rowTs = delete.timestamp == Cell.latestTimestamp ? now : delete.timestamp
+        if delete.isEmpty {
+            return descriptor.families.map { Cell(row: delete.row, family: $0.name, qualifier: [], timestamp: rowTs, type: .deleteFamily) }
+        }
+        var out: [Cell] = []
+        out.reserveCapacity(delete.markers.count)
+        for var m in delete.markers {
+            if m.timestamp == Cell.latestTimestamp {
+                if m.type == .delete {
+                    // HBase: "the latest version" means the timestamp of the newest visible version.
+                    var g = Get(row: delete.row)
+                    g.columns.addColumn(family: m.family, qualifier: m.qualifier)
+                    m.timestamp = try getLocked(g, now: now).cells.first?.timestamp ?? now
+                } else {
+                    m.timestamp = now
+                }
+            }
+            out.append(m)
+        }
+        return out
+    }
+
+    /// Applies puts and deletes to several rows atomically per row, with one sequence id and one WAL entry
+    /// for the whole batch. Rows are locked in sorted order. Durability is the strongest any mutation asks.
+    public func mutateRows(_ mutations: [Mutation]) throws {
+        try checkOpen()
+        guard !mutations.isEmpty else { return }
+        var durability = Durability.skipWAL
+        for m in mutations {
+            try checkRow(m.row)
+            switch m {
+            case .put(let p):
+                guard !p.isEmpty else { throw StorageError(.invalidArgument, "put for row '\(Bytes.toStringBinary(p.row))' has no cells") }
+                for c in p.cells { try checkCell(c) }
+            case .delete(let d):
+                for c in d.markers { try checkCell(c) }
+            }
+            let d = resolvedDurability(m.durability)
+            if d.strength > durability.strength { durability = d }
+        }
+        let rows = Array(Set(mutations.map(\.row))).sorted { CellComparator.compareBytes($0, $1) < 0 }
+        try rowLocks.lock(rows: rows)
+        defer { rowLocks.unlock(rows: rows) }
+        let now = clock()
+        var cells: [Cell] = []
+        for m in mutations {
+            switch m {
+            case .put(let p): cells.append(contentsOf: Self.stamp(p.cells, now: now))
+            case .delete(let d): cells.append(contentsOf: try markers(for: d, now: now))
+            }
+        }
+        try applyLocked(cells, durability: durability, now: now)
+    }
+
+    // MARK: - Reads
+
+    /// Reads one row; an empty result when nothing matches.
+    public func get(_ get: Get) throws -> RowResult {
+        try checkOpen()
+        return try getLocked(get, now: clock())
+    }
+
+    func getLocked(_ get: Get, now: Int64) throws -> RowResult {
+        var scan = Scan(startRow: get.row, stopRow: get.row + [0])
+        scan.columns = get.columns
+        scan.maxVersions = get.maxVersions
+        scan.timeRange = get.timeRange
+        scan.limit = 1
+        return try scanner(scan, now: now).next() ?? RowResult(row: get.row, cells: [])
+    }
+
+    /// Opens a scanner fixed at the current read point.
+    public func scanner(_ scan: Scan) throws -> RegionScanner {
+        try checkOpen()
+        return try scanner(scan, now: clock())
+    }
+
+    func scanner(_ scan: Scan, now: Int64) throws -> RegionScanner {
+        guard scan.maxVersions >= 1 else { throw StorageError(.invalidArgument, "versions must be at least 1, got \(scan.maxVersions)") }
+        let readPoint = mvcc.readPoint
+        var chosen: [StoreScanner] = []
+        if let families = scan.columns.families {
+            for f in families.keys { try checkFamily(f) }
+            for s in stores {
+                guard let wanted = families[s.family.name] else { continue }
+                chosen.append(s.scanner(readPoint: readPoint, qualifiers: wanted, maxVersions: scan.maxVersions, timeRange: scan.timeRange, raw: scan.raw, now: now))
+            }
+        } else {
+            chosen = stores.map { $0.scanner(readPoint: readPoint, qualifiers: nil, maxVersions: scan.maxVersions, timeRange: scan.timeRange, raw: scan.raw, now: now) }
+        }
+        return RegionScanner(scan: scan, stores: chosen)
+    }
+}

@@ -1,0 +1,43 @@
+import BasaltCore
+
+/// Errors raised by the storage engine. Each names the file, offset, region or value concerned.
+///
+/// A value type; safe to share across tasks.
+public struct StorageError: BasaltError, Equatable {
+    public enum Code: String, Sendable {
+        /// The request is malformed (empty row, oversized cell, unknown family...). Not retryable.
+        case invalidArgument = "INVALID_ARGUMENT"
+        case noSuchColumnFamily = "NO_SUCH_COLUMN_FAMILY"
+        /// The row is outside this region: the client must relocate.
+        case wrongRegion = "WRONG_REGION"
+        /// A file operation failed (errno in the message).
+        case io = "IO_ERROR"
+        /// A WAL entry in the middle of a file fails its checksum or does not decode.
+        case walCorrupt = "WAL_CORRUPT"
+        /// The WAL could not be written; nothing more is accepted until the owner reopens it.
+        case walFailed = "WAL_FAILED"
+        /// The region or WAL is closed.
+        case closed = "CLOSED"
+        /// A row lock could not be taken in time.
+        case rowLockTimeout = "ROW_LOCK_TIMEOUT"
+        /// An increment or append found a value it cannot work on.
+        case incompatibleValue = "INCOMPATIBLE_VALUE"
+    }
+
+    public let kind: Code
+    public let message: String
+
+    public init(_ kind: Code, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var code: String { kind.rawValue }
+
+    public var isRetryable: Bool {
+        switch kind {
+        case .wrongRegion, .rowLockTimeout, .closed: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import BasaltCore
+import Foundation
+import Logging
+
+/// The write-ahead log shared by every region of one owner (an embedded engine, later a region server).
+///
+/// Appends are encoded straight into one pending buffer under a lock. Group commit, as HBase does with its
+/// ring buffer and `SyncFuture`s, but leader-based: the first thread that needs its entry on disk takes
+/// the whole pending buffer, writes it with one `write(2)` and, when any waiter asked for `FSYNC_WAL`, one
+/// `fdatasync`, while later appends gather in a fresh buffer for the next leader. A lone writer therefore
+/// writes its own entry with no thread hop. `ASYNC_WAL` entries are written by the next leader or, at the
+/// latest, by a background flusher after `asyncFlushInterval`.
+///
+/// Files are `<dir>/<prefix>.<number>`, rolled at `rollSize`. Safe to share across threads.
+public final class WAL: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// Roll to a new file once the current one reaches this many bytes.
+        public var rollSize: Int = 128 * 1024 * 1024
+        /// Longest time an `ASYNC_WAL` entry waits before it is written.
+        public var asyncFlushInterval: Duration = .milliseconds(100)
+        /// File name prefix (a region server uses its server name).
+        public var prefix: String = "wal"
+
+        public init() {}
+
+        /// Reads `hbase.regionserver.hlog.blocksize` × `hbase.regionserver.logroll.multiplier` and
+        /// `hbase.wal.async.flush.interval.ms` from a configuration.
+        public init(_ conf: BasaltConfiguration) throws {
+            let block = try conf.int("hbase.regionserver.hlog.blocksize", default: 256 * 1024 * 1024)
+            let multiplier = try conf.double("hbase.regionserver.logroll.multiplier", default: 0.5)
+            rollSize = max(4096, Int(Double(block) * multiplier))
+            asyncFlushInterval = .milliseconds(try conf.int("hbase.wal.async.flush.interval.ms", default: 100))
+        }
+    }
+
+    public let fileSystem: any FileSystem
+    public let directory: String
+    public let configuration: Configuration
+    let logger: Logger
+
+    private let cond = NSCondition()
+    // Everything below is guarded by `cond`.
+    private var pending = RawBuffer(capacity: 1 << 16)
+    private var spare = RawBuffer(capacity: 1 << 16)
+    /// Logical byte positions across all files: appended ≥ written ≥ synced.
+    private var appendedEnd: Int64 = 0
+    private var writtenEnd: Int64 = 0
+    private var syncedEnd: Int64 = 0
+    /// The highest appended position some waiter needs fsynced.
+    private var fsyncWantedEnd: Int64 = 0
+    private var writerActive = false
+    private var failure: StorageError?
+    private var closed = false
+    private var waiters = 0
+    private var file: (any WritableFile)?
+    private var fileNumber: UInt64 = 0
+    private var flusher: Thread?
+
+    /// Opens the WAL folder: checks and repairs existing files (a torn tail is cut off; corruption in the
+    /// middle throws), then starts a new file numbered after the newest one.
+    public init(fileSystem: any FileSystem, directory: String, configuration: Configuration = .init(), logger: Logger = Logger(label: "basalt.wal")) throws {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.configuration = configuration
+        self.logger = logger
+        try fileSystem.createDirectory(directory)
+        var highest: UInt64 = 0
+        for (number, name) in try Self.listFiles(fileSystem, directory, prefix: configuration.prefix) {
+            let path = joinPath(directory, name)
+            let outcome = try WALReader.read(fileSystem: fileSystem, path: path) { _ in }
+            if let torn = outcome.tornAt {
+                logger.warning("truncating torn WAL tail", metadata: ["file": "\(path)", "offset": "\(torn)"])
+                try fileSystem.truncate(path, to: outcome.validLength)
+            }
+            highest = max(highest, number)
+        }
+        fileNumber = highest
+        try openNextFile()
+        let thread = Thread { [weak self] in self?.runAsyncFlusher() }
+        thread.name = "basalt-wal-flusher"
+        flusher = thread
+        thread.start()
+    }
+
+    deinit {
+        try? file?.close()
+    }
+
+    static func listFiles(_ fs: any FileSystem, _ dir: String, prefix: String) throws -> [(UInt64, String)] {
+        try fs.list(dir).compactMap { name in
+            guard name.hasPrefix(prefix + "."), let n = UInt64(name.dropFirst(prefix.count + 1)) else { return nil }
+            return (n, name)
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Paths of the WAL files, oldest first.
+    public func filePaths() throws -> [String] {
+        try Self.listFiles(fileSystem, directory, prefix: configuration.prefix).map { joinPath(directory, $0.1) }
+    }
+
+    /// Called with `cond` held or during init.
+    private func openNextFile() throws {
+        fileNumber += 1
+        let name = "\(configuration.prefix).\(String(format: "%020llu", fileNumber))"
+        let path = joinPath(directory, name)
+        let f = try fileSystem.openForAppend(path, truncate: true)
+        try WALReader.fileHeader(number: fileNumber).withUnsafeBytes { try f.append($0) }
+        try fileSystem.syncDirectory(directory)
+        file = f
+    }
+
+    /// Appends one entry and returns once it is as durable as `durability` asks (`SKIP_WAL` is the caller's
+    /// business: it never calls). `encodeCells` writes exactly `cellCount` cells with `WALEntryEncoder.addCell`.
+    func append(
+        encodedRegionName: [UInt8], tableName: [UInt8], sequenceId: UInt64, writeTime: Int64,
+        cellCount: Int, durability: Durability, encodeCells: (RawBuffer) -> Void
+    ) throws {
+        cond.lock()
+        defer { cond.unlock() }
+        if let failure { throw failure }
+        if closed { throw StorageError(.closed, "the WAL in '\(directory)' is closed") }
+        let start = pending.count
+        WALEntryEncoder.begin(pending, regionName: encodedRegionName, tableName: tableName, sequenceId: sequenceId, writeTime: writeTime, cellCount: cellCount)
+        encodeCells(pending)
+        WALEntryEncoder.finish(pending, entryStart: start)
+        appendedEnd += Int64(pending.count - start)
+        let myEnd = appendedEnd
+        switch durability {
+        case .skipWAL, .asyncWAL:
+            return
+        case .fsyncWAL:
+            fsyncWantedEnd = max(fsyncWantedEnd, myEnd)
+            try waitUntil(fsync: true, end: myEnd)
+        case .syncWAL, .useDefault:
+            try waitUntil(fsync: false, end: myEnd)
+        }
+    }
+
+    /// Writes (and fsyncs when `fsync`) everything appended so far.
+    public func sync(fsync: Bool = true) throws {
+        cond.lock()
+        defer { cond.unlock() }
+        if let failure { throw failure }
+        let end = appendedEnd
+        if fsync { fsyncWantedEnd = max(fsyncWantedEnd, end) }
+        try waitUntil(fsync: fsync, end: end)
+    }
+
+    /// With `cond` held: lead a group write or wait for one, until `end` is written (and synced).
+    private func waitUntil(fsync: Bool, end: Int64) throws {
+        while true {
+            if let failure { throw failure }
+            if fsync ? syncedEnd >= end : writtenEnd >= end { return }
+            if !writerActive {
+                try leadGroup()
+            } else {
+                waiters += 1
+                cond.wait()
+                waiters -= 1
+            }
+        }
+    }
+
+    /// With `cond` held and no writer active: write the pending group outside the lock.
+    private func leadGroup() throws {
+        writerActive = true
+        swap(&pending, &spare)
+        let target = appendedEnd
+        let needSync = fsyncWantedEnd > syncedEnd
+        let group = spare
+        let out = file
+        cond.unlock()
+        var err: Error?
+        do {
+            if group.count > 0 { try out?.append(group.bytes) }
+            if needSync { try out?.sync() }
+        } catch {
+            err = error
+        }
+        cond.lock()
+        group.reset(shrinkAbove: 8 << 20)
+        writerActive = false
+        if let err {
+            failure = StorageError(.walFailed, "writing WAL file \(fileNumber) in '\(directory)' failed: \(err); the WAL accepts no more writes")
+            logger.error("WAL write failed", metadata: ["error": "\(err)"])
+        } else {
+            writtenEnd = target
+            if needSync { syncedEnd = target }
+            if let f = file, f.size >= configuration.rollSize { rollLocked() }
+        }
+        if waiters > 0 { cond.broadcast() }
+        if let failure { throw failure }
+    }
+
+    /// With `cond` held: finish the current file and start the next.
+    private func rollLocked() {
+        do {
+            try file?.sync()
+            syncedEnd = writtenEnd
+            try file?.close()
+            try openNextFile()
+        } catch {
+            failure = StorageError(.walFailed, "rolling the WAL in '\(directory)' failed: \(error)")
+        }
+    }
+
+    /// Starts a new file now (HBase's `wal_roll`).
+    public func roll() throws {
+        try sync(fsync: true)
+        cond.lock()
+        defer { cond.unlock() }
+        while writerActive { cond.wait() }
+        rollLocked()
+        if let failure { throw failure }
+    }
+
+    private func runAsyncFlusher() {
+        let nanos = max(1_000_000, configuration.asyncFlushInterval.components.attoseconds / 1_000_000_000 + configuration.asyncFlushInterval.components.seconds * 1_000_000_000)
+        while true {
+            Thread.sleep(forTimeInterval: Double(nanos) / 1e9)
+            cond.lock()
+            if closed {
+                cond.unlock()
+                return
+            }
+            if failure == nil, appendedEnd > writtenEnd, !writerActive {
+                try? leadGroup()
+            }
+            cond.unlock()
+        }
+    }
+
+    /// Writes and fsyncs what is pending, then closes the file. Appends after this fail.
+    public func close() throws {
+        var err: Error?
+        do { try sync(fsync: true) } catch { err = error }
+        cond.lock()
+        closed = true
+        while writerActive { cond.wait() }
+        try? file?.close()
+        file = nil
+        cond.unlock()
+        if let err { throw err }
+    }
+
+    /// Every whole entry of one region across all files, oldest file first (flushes pending bytes first).
+    public func replay(encodedRegionName: [UInt8], _ body: (WALEntry) throws -> Void) throws {
+        try sync(fsync: false)
+        for path in try filePaths() {
+            try WALReader.read(fileSystem: fileSystem, path: path, regionFilter: encodedRegionName, body)
+        }
+    }
+}

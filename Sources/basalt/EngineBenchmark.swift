@@ -1,0 +1,314 @@
+import BasaltCore
+import BasaltStorage
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs db_bench-style workloads against one embedded region (table `usertable`, family `family`,
+/// qualifier `q`). Keys are the decimal operation number, zero-padded to the key size; values are bytes
+/// derived from the key, so `verify` can check them. Not thread-safe itself; it starts its own threads.
+final class EngineBenchmark: @unchecked Sendable {
+    static let known = ["fillseq", "fillrandom", "readrandom", "verify"]
+    static let family = Bytes.of("family")
+    static let qualifier = Bytes.of("q")
+
+    let directory: String
+    let keySize: Int
+    let valueSize: Int
+    let num: Int
+    let threads: Int
+    let durability: Durability
+    let ackLogPath: String?
+    let json: Bool
+    let seed: UInt64
+    let fs = POSIXFileSystem()
+    let info: RegionInfo
+    let descriptor: TableDescriptor
+    let pool = MemStoreChunkPool()
+    let walConfiguration: WAL.Configuration
+    let regionConfiguration: Region.Configuration
+    var wal: WAL
+    var region: Region
+    var ackFD: Int32 = -1
+
+    init(directory: String, keySize: Int, valueSize: Int, num: Int, threads: Int, durability: Durability, ackLogPath: String?, json: Bool, seed: UInt64, configuration: BasaltConfiguration) throws {
+        self.directory = directory
+        self.keySize = keySize
+        self.valueSize = valueSize
+        self.num = num
+        self.threads = threads
+        self.durability = durability
+        self.ackLogPath = ackLogPath
+        self.json = json
+        self.seed = seed
+        let table = try TableName("usertable")
+        info = RegionInfo(table: table, regionId: 1)
+        descriptor = try TableDescriptor(name: table, families: [ColumnFamilyDescriptor(name: Self.family)])
+        var walConf = try WAL.Configuration(configuration)
+        walConf.prefix = "bench"
+        walConfiguration = walConf
+        regionConfiguration = try Region.Configuration(configuration)
+        try fs.createDirectory(directory)
+        (wal, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, pool: pool, walConfiguration: walConf, regionConfiguration: regionConfiguration)
+        if let ackLogPath {
+            ackFD = Glibc.open(ackLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if ackFD < 0 { throw StorageError(.io, "cannot open ack log '\(ackLogPath)': \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    static func open(fs: POSIXFileSystem, directory: String, info: RegionInfo, descriptor: TableDescriptor, pool: MemStoreChunkPool, walConfiguration: WAL.Configuration, regionConfiguration: Region.Configuration) throws -> (WAL, Region) {
+        let wal = try WAL(fileSystem: fs, directory: joinPath(directory, "WALs", "bench"), configuration: walConfiguration)
+        let region = try Region(info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: regionConfiguration)
+        return (wal, region)
+    }
+
+    func close() throws {
+        region.close()
+        try wal.close()
+        if ackFD >= 0 { Glibc.close(ackFD) }
+    }
+
+    // MARK: keys and values
+
+    @inline(__always) func makeKey(_ n: Int, into key: inout [UInt8]) {
+        var v = n
+        var i = keySize - 1
+        while i >= 0 {
+            key[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+            i -= 1
+        }
+    }
+
+    /// Bytes derived from the key (FNV-1a seed, then xorshift), so a reader can recompute them.
+    @inline(__always) static func makeValue(for key: [UInt8], size: Int, into value: inout [UInt8]) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        if value.count != size { value = [UInt8](repeating: 0, count: size) }
+        var i = 0
+        while i < size {
+            h ^= h << 13
+            h ^= h >> 7
+            h ^= h << 17
+            value[i] = UInt8(ascii: "a") + UInt8(h % 26)
+            i += 1
+        }
+    }
+
+    // MARK: running
+
+    struct ThreadResult {
+        var histogram = LatencyHistogram()
+        var ops = 0
+        var found = 0
+        var failures: [String] = []
+    }
+
+    /// Runs one benchmark; false when it found a problem (verify).
+    func run(_ name: String) throws -> Bool {
+        switch name {
+        case "fillseq": report(name, try parallel { t, r in try self.fill(thread: t, random: false, result: &r) })
+        case "fillrandom": report(name, try parallel { t, r in try self.fill(thread: t, random: true, result: &r) })
+        case "readrandom": report(name, try parallel { t, r in try self.readRandom(thread: t, result: &r) })
+        case "verify": return try verify()
+        default: throw StorageError(.invalidArgument, "unknown benchmark \(name)")
+        }
+        return true
+    }
+
+    private var progressDone = ManagedCounter()
+
+    func parallel(_ body: @escaping @Sendable (Int, inout ThreadResult) throws -> Void) throws -> (ThreadResult, Double) {
+        let results = ResultBox(count: threads)
+        let group = DispatchGroup()
+        let start = DispatchTime.now().uptimeNanoseconds
+        progressDone = ManagedCounter()
+        let total = num * threads
+        let stopProgress = ManagedCounter()
+        let progress = Thread { [progressDone] in
+            var last = DispatchTime.now().uptimeNanoseconds
+            while stopProgress.value == 0 {
+                usleep(100_000)
+                let now = DispatchTime.now().uptimeNanoseconds
+                if now - last >= 2_000_000_000 {
+                    last = now
+                    FileHandle.standardError.write(Data("... \(progressDone.value) of \(total) ops\n".utf8))
+                }
+            }
+        }
+        progress.start()
+        for t in 0..<threads {
+            group.enter()
+            let thread = Thread {
+                var r = ThreadResult()
+                do { try body(t, &r) } catch { r.failures.append("\(error)") }
+                results.set(t, r)
+                group.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        stopProgress.add(1)
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var merged = ThreadResult()
+        for r in results.all {
+            merged.histogram.merge(r.histogram)
+            merged.ops += r.ops
+            merged.found += r.found
+            merged.failures += r.failures
+        }
+        if let f = merged.failures.first { throw StorageError(.io, "benchmark thread failed: \(f)") }
+        return (merged, elapsed)
+    }
+
+    @inline(__always) static func nowNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    func fill(thread: Int, random: Bool, result r: inout ThreadResult) throws {
+        var rng = SplitMix(seed: seed &+ UInt64(thread) &* 7919)
+        var key = [UInt8](repeating: 0, count: keySize)
+        var value = [UInt8]()
+        let space = num * threads
+        var ackBuffer = [UInt8]()
+        ackBuffer.reserveCapacity(64 * (keySize + 1))
+        for i in 0..<num {
+            let n = random ? Int(rng.next() % UInt64(space)) : thread * num + i
+            makeKey(n, into: &key)
+            Self.makeValue(for: key, size: valueSize, into: &value)
+            var put = Put(row: key)
+            put.durability = durability
+            put.add(family: Self.family, qualifier: Self.qualifier, value: value)
+            let t0 = Self.nowNanos()
+            try region.put(put)
+            r.histogram.record(nanos: Self.nowNanos() &- t0)
+            r.ops += 1
+            if ackFD >= 0 {
+                ackBuffer.append(contentsOf: key)
+                ackBuffer.append(UInt8(ascii: "\n"))
+                if ackBuffer.count >= 64 * (keySize + 1) { flushAck(&ackBuffer) }
+            }
+            if i & 1023 == 1023 { progressDone.add(1024) }
+        }
+        flushAck(&ackBuffer)
+    }
+
+    func flushAck(_ buffer: inout [UInt8]) {
+        guard ackFD >= 0, !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { b in _ = write(ackFD, b.baseAddress, b.count) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func readRandom(thread: Int, result r: inout ThreadResult) throws {
+        var rng = SplitMix(seed: seed &+ 0x5151 &+ UInt64(thread) &* 104_729)
+        var key = [UInt8](repeating: 0, count: keySize)
+        let space = num * threads
+        for i in 0..<num {
+            makeKey(Int(rng.next() % UInt64(space)), into: &key)
+            let t0 = Self.nowNanos()
+            let res = try region.get(Get(row: key))
+            r.histogram.record(nanos: Self.nowNanos() &- t0)
+            r.ops += 1
+            if !res.isEmpty { r.found += 1 }
+            if i & 1023 == 1023 { progressDone.add(1024) }
+        }
+    }
+
+    /// Reopens the region (replaying the WAL) and checks every acknowledged key.
+    func verify() throws -> Bool {
+        guard let ackLogPath else { throw StorageError(.invalidArgument, "verify needs --ack-log") }
+        let t0 = Self.nowNanos()
+        region.close()
+        try wal.close()
+        (wal, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, pool: pool, walConfiguration: walConfiguration, regionConfiguration: regionConfiguration)
+        let reopenSeconds = Double(Self.nowNanos() - t0) / 1e9
+        let log = (try? fs.readAll(ackLogPath)) ?? []
+        var keys: [[UInt8]] = []
+        var lineStart = 0
+        for (i, b) in log.enumerated() where b == UInt8(ascii: "\n") {
+            if i > lineStart { keys.append(Array(log[lineStart..<i])) }
+            lineStart = i + 1
+        }
+        // A last line without its newline is a torn write of the log itself: ignored.
+        var histogram = LatencyHistogram()
+        var verified = 0
+        var problems: [String] = []
+        var value = [UInt8]()
+        let start = Self.nowNanos()
+        for key in keys {
+            Self.makeValue(for: key, size: valueSize, into: &value)
+            let g0 = Self.nowNanos()
+            let res = try region.get(Get(row: key))
+            histogram.record(nanos: Self.nowNanos() &- g0)
+            if let v = res.value(family: Self.family, qualifier: Self.qualifier) {
+                if v == value { verified += 1 } else if problems.count < 10 { problems.append("key \(String(decoding: key, as: UTF8.self)): wrong value") }
+            } else if problems.count < 10 {
+                problems.append("key \(String(decoding: key, as: UTF8.self)): missing")
+            }
+        }
+        let elapsed = Double(Self.nowNanos() - start) / 1e9
+        for p in problems { FileHandle.standardError.write(Data("verify: \(p)\n".utf8)) }
+        print("verified \(verified) of \(keys.count) acknowledged (WAL replay took \(String(format: "%.2f", reopenSeconds)) s)")
+        var r = ThreadResult()
+        r.histogram = histogram
+        r.ops = keys.count
+        r.found = verified
+        report("verify", (r, elapsed))
+        return verified == keys.count
+    }
+
+    func report(_ name: String, _ outcome: (ThreadResult, Double)) {
+        let (r, seconds) = outcome
+        let opsPerSec = seconds > 0 ? Double(r.ops) / seconds : 0
+        let p50 = r.histogram.quantile(0.5) / 1000, p99 = r.histogram.quantile(0.99) / 1000
+        if json {
+            var fields = [
+                "\"benchmark\": \"\(name)\"", "\"ops\": \(r.ops)", "\"ops_per_sec\": \(Int(opsPerSec))",
+                String(format: "\"p50_us\": %.2f", p50), String(format: "\"p99_us\": %.2f", p99),
+                String(format: "\"seconds\": %.3f", seconds), "\"threads\": \(name == "verify" ? 1 : threads)",
+                "\"durability\": \"\(durability.rawValue)\"",
+            ]
+            if name == "readrandom" || name == "verify" { fields.append("\"found\": \(r.found)") }
+            print("{" + fields.joined(separator: ", ") + "}")
+        } else {
+            var line = String(format: "%@: %.0f ops/s, p50 %.2f us, p99 %.2f us (%d ops in %.2f s)", name, opsPerSec, p50, p99, r.ops, seconds)
+            if name == "readrandom" { line += ", \(r.found) found" }
+            print(line)
+        }
+        fflush(nil)
+    }
+}
+
+/// SplitMix64: a fast, seedable generator for benchmark keys.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    @inline(__always) mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A counter shared by benchmark threads.
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var v = 0
+    var value: Int { lock.withLock { v } }
+    func add(_ n: Int) { lock.withLock { v += n } }
+}
+
+/// Per-thread results, written once by each thread.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [EngineBenchmark.ThreadResult]
+    init(count: Int) { results = Array(repeating: .init(), count: count) }
+    func set(_ i: Int, _ r: EngineBenchmark.ThreadResult) { lock.withLock { results[i] = r } }
+    var all: [EngineBenchmark.ThreadResult] { lock.withLock { results } }
+}
