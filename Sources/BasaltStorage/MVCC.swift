@@ -12,7 +12,8 @@ public final class MVCC: @unchecked Sendable {
     /// Write numbers begun and not yet passed by the read point, with whether each is complete.
     private var queue: [(number: UInt64, done: Bool)] = []
     private var queueHead = 0
-    private var waiters = 0
+    /// Writers waiting for the read point to reach their number, each on its own semaphore.
+    private var waiters: [(number: UInt64, semaphore: DispatchSemaphore)] = []
     private let readPointAtomic: Atomic<UInt64>
 
     /// Starts with everything up to `sequenceId` visible.
@@ -40,28 +41,37 @@ public final class MVCC: @unchecked Sendable {
     /// Completes a write and waits until the read point covers it, so the writer reads its own write.
     public func complete(_ number: UInt64) {
         cond.lock()
-        defer { cond.unlock() }
         if let i = queue[queueHead...].firstIndex(where: { $0.number == number }) { queue[i].done = true }
-        var advanced = false
         var point = readPointAtomic.load(ordering: .relaxed)
+        let before = point
         while queueHead < queue.count && queue[queueHead].done {
             point = queue[queueHead].number
             queueHead += 1
-            advanced = true
         }
-        if advanced {
+        var wake: [DispatchSemaphore] = []
+        if point != before {
             readPointAtomic.store(point, ordering: .releasing)
             if queueHead > 1024 && queueHead * 2 > queue.count {
                 queue.removeFirst(queueHead)
                 queueHead = 0
             }
-            if waiters > 0 { cond.broadcast() }
+            if !waiters.isEmpty {
+                waiters.removeAll { w in
+                    guard w.number <= point else { return false }
+                    wake.append(w.semaphore)
+                    return true
+                }
+            }
         }
-        while readPointAtomic.load(ordering: .relaxed) < number {
-            waiters += 1
-            cond.wait()
-            waiters -= 1
+        var mine: DispatchSemaphore?
+        if point < number {
+            let s = DispatchSemaphore(value: 0)
+            waiters.append((number, s))
+            mine = s
         }
+        cond.unlock()
+        for s in wake { s.signal() }
+        mine?.wait()
     }
 
     /// Moves the next write number past `sequenceId` (after WAL replay found higher ids).

@@ -1,5 +1,4 @@
 import BasaltCore
-import Synchronization
 
 /// The in-memory, sorted write buffer of one store (one column family of one region).
 ///
@@ -8,63 +7,62 @@ import Synchronization
 /// its chunks return to the pool. Readers see both. One lock guards every segment's structure; a scanner
 /// takes it only to fetch a batch of cell pointers. Safe to share across threads.
 public final class MemStore: @unchecked Sendable {
-    struct Segments {
-        var active: MemStoreSegment
-        var snapshot: MemStoreSegment?
-        var nextId: Int
-    }
 
     public let pool: MemStoreChunkPool
     /// Cells larger than this bypass the chunks (HBase's `hbase.hregion.memstore.mslab.max.allocation`).
     public let maxAllocation: Int
-    let lock: Mutex<Segments>
+    /// Guards the three fields below and the structure of every segment.
+    let lock = Lock()
+    private var active: MemStoreSegment
+    private var snapshotSegment: MemStoreSegment?
+    private var nextId = 1
 
     public init(pool: MemStoreChunkPool, maxAllocation: Int = 256 * 1024) {
         self.pool = pool
         self.maxAllocation = maxAllocation
-        lock = Mutex(Segments(active: MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: 0), snapshot: nil, nextId: 1))
+        active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: 0)
     }
 
     /// Inserts one cell with the given timestamp (already resolved) and sequence id.
     public func insert(_ cell: Cell, timestamp: Int64, sequenceId: UInt64) {
-        lock.withLock { $0.active.insert(cell, timestamp: timestamp, sequenceId: sequenceId) }
+        lock.withLock { active.insert(cell, timestamp: timestamp, sequenceId: sequenceId) }
     }
 
     /// Inserts several cells under one lock acquisition.
     public func insert(_ cells: ArraySlice<Cell>, timestamp: (Cell) -> Int64, sequenceId: UInt64) {
-        lock.withLock { s in
-            for c in cells { s.active.insert(c, timestamp: timestamp(c), sequenceId: sequenceId) }
+        lock.withLock {
+            for c in cells { active.insert(c, timestamp: timestamp(c), sequenceId: sequenceId) }
         }
     }
 
     /// Sizes: encoded bytes of cells (data) and memory held (heap), active and snapshot together.
-    public var dataSize: Int { lock.withLock { $0.active.dataSize + ($0.snapshot?.dataSize ?? 0) } }
-    public var heapSize: Int { lock.withLock { $0.active.heapSize + ($0.snapshot?.heapSize ?? 0) } }
-    public var cellCount: Int { lock.withLock { $0.active.cellCount + ($0.snapshot?.cellCount ?? 0) } }
-    public var activeDataSize: Int { lock.withLock { $0.active.dataSize } }
-    public var snapshotDataSize: Int { lock.withLock { $0.snapshot?.dataSize ?? 0 } }
+    public var dataSize: Int { lock.withLock { active.dataSize + (snapshotSegment?.dataSize ?? 0) } }
+    public var heapSize: Int { lock.withLock { active.heapSize + (snapshotSegment?.heapSize ?? 0) } }
+    public var cellCount: Int { lock.withLock { active.cellCount + (snapshotSegment?.cellCount ?? 0) } }
+    public var activeDataSize: Int { lock.withLock { active.dataSize } }
+    public var snapshotDataSize: Int { lock.withLock { snapshotSegment?.dataSize ?? 0 } }
 
     /// Freezes the active segment for a flush. Returns false (and changes nothing) when a snapshot is
     /// already waiting or the active segment is empty.
     @discardableResult
     public func snapshot() -> Bool {
-        lock.withLock { s in
-            guard s.snapshot == nil, !s.active.isEmpty else { return false }
-            s.snapshot = s.active
-            s.active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: s.nextId)
-            s.nextId += 1
+        lock.withLock {
+            guard snapshotSegment == nil, !active.isEmpty else { return false }
+            snapshotSegment = active
+            active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: nextId)
+            nextId += 1
             return true
         }
     }
 
     /// Drops the snapshot once it is flushed. Its memory is released when the last scanner lets go.
     public func clearSnapshot() {
-        lock.withLock { $0.snapshot = nil }
+        lock.withLock { snapshotSegment = nil }
     }
 
     /// Scanners over the active segment and the snapshot, seeing only cells with sequence id ≤ `readPoint`.
     func scanners(readPoint: UInt64) -> [any KeyValueScanner] {
-        let (active, snap) = lock.withLock { ($0.active, $0.snapshot) }
+        let (active, snap) = lock.withLock { (self.active, snapshotSegment) }
         var out: [any KeyValueScanner] = [SegmentScanner(memStore: self, segment: active, readPoint: readPoint)]
         if let snap { out.append(SegmentScanner(memStore: self, segment: snap, readPoint: readPoint)) }
         return out
@@ -72,9 +70,9 @@ public final class MemStore: @unchecked Sendable {
 
     /// Every cell of the snapshot in order (for a flush), or nil when there is none.
     func withSnapshotCells<R>(_ body: ([(UnsafeRawPointer, UInt64)]) throws -> R) rethrows -> R? {
-        guard let snap = lock.withLock({ $0.snapshot }) else { return nil }
+        guard let snap = lock.withLock({ snapshotSegment }) else { return nil }
         var cells: [(UnsafeRawPointer, UInt64)] = []
-        lock.withLock { _ in
+        lock.withLock {
             cells.reserveCapacity(snap.cellCount)
             if let first = snap.firstNode { _ = snap.read(from: first, max: .max, into: &cells) }
         }
@@ -91,21 +89,24 @@ final class SegmentScanner: KeyValueScanner {
     let readPoint: UInt64
     private var buffer: [(UnsafeRawPointer, UInt64)] = []
     private var index = 0
-    private var following: Int32?
+    private var following: UnsafeRawPointer?
+    /// Grows from 4 to `batch`: a get reads a few cells, a scan many.
+    private var nextBatch = 4
     private var started = false
 
     init(memStore: MemStore, segment: MemStoreSegment, readPoint: UInt64) {
         self.memStore = memStore
         self.segment = segment
         self.readPoint = readPoint
-        buffer.reserveCapacity(Self.batch)
     }
 
     private func refill() {
         buffer.removeAll(keepingCapacity: true)
         index = 0
         guard let from = following else { return }
-        following = memStore.lock.withLock { _ in segment.read(from: from, max: Self.batch, into: &buffer) }
+        let n = nextBatch
+        nextBatch = min(Self.batch, nextBatch * 4)
+        following = memStore.lock.withLock { segment.read(from: from, max: n, into: &buffer) }
     }
 
     /// Skips cells this reader must not see; refills as needed.
@@ -124,7 +125,7 @@ final class SegmentScanner: KeyValueScanner {
     var peek: CellRef? {
         if !started {
             started = true
-            following = memStore.lock.withLock { _ in segment.firstNode }
+            following = memStore.lock.withLock { segment.firstNode }
             refill()
         }
         settle()
@@ -140,15 +141,16 @@ final class SegmentScanner: KeyValueScanner {
 
     func seek(_ key: EncodedCell) {
         started = true
-        following = memStore.lock.withLock { _ in segment.seek(key, sequenceId: .max) }
+        following = memStore.lock.withLock { segment.seek(key, sequenceId: .max) }
+        nextBatch = 4
         refill()
         settle()
     }
 
     func lastRow(below row: UnsafeRawBufferPointer?) -> UnsafeRawPointer? {
-        memStore.lock.withLock { _ -> UnsafeRawPointer? in
+        memStore.lock.withLock { () -> UnsafeRawPointer? in
             guard let n = segment.lastNode(rowBelow: row) else { return nil }
-            return segment.cell(at: n).0
+            return MemStoreSegment.cell(n)
         }
     }
 }

@@ -2,31 +2,31 @@ import BasaltCore
 
 /// One sorted set of cells in a MemStore: the active set taking writes, or a snapshot awaiting flush.
 ///
-/// Cell bytes are copied into MSLAB chunks from the pool (cells over `maxAllocation` get their own
-/// block); the order is kept by a skip list whose nodes live in flat arrays (no object per cell).
-/// Chunks never move, so an `EncodedCell` pointer stays valid while the segment is alive: scanners keep
-/// the segment alive. All mutable state is guarded by the owning `MemStore`'s lock.
+/// A skip list whose nodes live in MSLAB chunks from the pool, each node right beside its cell's bytes:
+/// ```
+/// u64 sequenceId | u32 height | u32 unused | height × next-node pointer | EncodedCell
+/// ```
+/// so a search step touches one cache line, and no Swift object exists per cell. Nodes larger than
+/// `maxAllocation` get their own block. Chunks never move, so node and cell pointers stay valid while the
+/// segment is alive (scanners keep it alive). All mutable state is guarded by the owning `MemStore`'s lock.
 final class MemStoreSegment: @unchecked Sendable {
     static let maxHeight = 16
-    static let nilNode: Int32 = -1
+    static let nodeHeader = 16
 
     let pool: MemStoreChunkPool
     let maxAllocation: Int
     let id: Int
 
-    // MSLAB state.
     private var chunks: [UnsafeMutableRawPointer] = []
     private var chunkOffset = 0
+    private var chunkEnd: UnsafeMutableRawPointer?
     private var large: [UnsafeMutableRawPointer] = []
-
-    // Skip list: node 0 is the head. `next[towerStart[n] + level]` is the successor at that level.
-    private var cellPointers: [UnsafeRawPointer?] = [nil]
-    private var sequenceIds: [UInt64] = [0]
-    private var towerStart: [Int32] = [0]
-    private var next: [Int32] = Array(repeating: nilNode, count: maxHeight)
+    private var largeBytes = 0
+    /// The head: `maxHeight` next pointers, no cell.
+    private let head: UnsafeMutableRawPointer
     private var height = 1
     private var random: UInt64
-    private var update = [Int32](repeating: 0, count: maxHeight)
+    private let update: UnsafeMutablePointer<UnsafeMutableRawPointer>
 
     /// Encoded bytes of the cells held.
     private(set) var dataSize = 0
@@ -41,26 +41,46 @@ final class MemStoreSegment: @unchecked Sendable {
         self.maxAllocation = maxAllocation
         self.id = id
         random = 0x9E37_79B9_7F4A_7C15 &+ UInt64(id) &* 0xBF58_476D_1CE4_E5B9
+        head = .allocate(byteCount: Self.nodeHeader + 8 * Self.maxHeight, alignment: 8)
+        head.initializeMemory(as: UInt8.self, repeating: 0, count: Self.nodeHeader + 8 * Self.maxHeight)
+        head.storeBytes(of: UInt32(Self.maxHeight), toByteOffset: 8, as: UInt32.self)
+        update = .allocate(capacity: Self.maxHeight)
+        update.initialize(repeating: head, count: Self.maxHeight)
     }
 
     deinit {
         if !chunks.isEmpty { pool.give(chunks) }
         for p in large { p.deallocate() }
+        head.deallocate()
+        update.deallocate()
     }
 
-    /// Bytes of memory the segment holds: chunks, oversized cells and the skip list.
-    var heapSize: Int {
-        chunks.count * pool.chunkSize + large.count * 64 + dataSizeOfLarge + cellPointers.count * 21 + next.count * 4
-    }
-    private var dataSizeOfLarge = 0
+    /// Bytes of memory the segment holds: chunks and oversized nodes.
+    var heapSize: Int { chunks.count * pool.chunkSize + largeBytes }
 
     var isEmpty: Bool { cellCount == 0 }
+
+    // MARK: node layout
+
+    @inline(__always) static func next(_ node: UnsafeRawPointer, _ level: Int) -> UnsafeMutableRawPointer? {
+        node.load(fromByteOffset: nodeHeader + 8 * level, as: UnsafeMutableRawPointer?.self)
+    }
+
+    @inline(__always) static func setNext(_ node: UnsafeMutableRawPointer, _ level: Int, _ to: UnsafeMutableRawPointer?) {
+        node.storeBytes(of: to, toByteOffset: nodeHeader + 8 * level, as: UnsafeMutableRawPointer?.self)
+    }
+
+    @inline(__always) static func sequenceId(_ node: UnsafeRawPointer) -> UInt64 { node.load(as: UInt64.self) }
+
+    @inline(__always) static func cell(_ node: UnsafeRawPointer) -> UnsafeRawPointer {
+        node + nodeHeader + 8 * Int(node.load(fromByteOffset: 8, as: UInt32.self))
+    }
 
     private func allocate(_ n: Int) -> UnsafeMutableRawPointer {
         if n > maxAllocation {
             let p = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 8)
             large.append(p)
-            dataSizeOfLarge += n
+            largeBytes += n
             return p
         }
         if chunks.isEmpty || chunkOffset + n > pool.chunkSize {
@@ -85,126 +105,113 @@ final class MemStoreSegment: @unchecked Sendable {
         return h
     }
 
-    @inline(__always) private func nextOf(_ node: Int32, _ level: Int) -> Int32 {
-        next[Int(towerStart[Int(node)]) + level]
+    /// Whether `node` sorts before (key, seq).
+    @inline(__always) private static func less(_ node: UnsafeRawPointer, _ key: EncodedCell, _ seq: UInt64) -> Bool {
+        CellComparator.compare(EncodedCell(cell(node)), sequenceId(node), key, seq) < 0
     }
 
-    /// Whether node `n` sorts before (key, seq).
-    @inline(__always) private func nodeLess(_ n: Int32, _ key: EncodedCell, _ seq: UInt64) -> Bool {
-        CellComparator.compare(EncodedCell(cellPointers[Int(n)]!), sequenceIds[Int(n)], key, seq) < 0
+    /// Fills `update` with the last node before (key, seq) at every level.
+    @inline(__always) private func findPredecessors(_ key: EncodedCell, _ seq: UInt64) {
+        var x = UnsafeMutableRawPointer(head)
+        var level = height - 1
+        // The node that stopped the previous level is known not to be less: don't compare it again.
+        var bigger: UnsafeMutableRawPointer?
+        while level >= 0 {
+            while let nx = Self.next(x, level), nx != bigger, Self.less(nx, key, seq) { x = nx }
+            bigger = Self.next(x, level)
+            update[level] = x
+            level -= 1
+        }
     }
 
-    /// Copies a cell in and links it. Equal keys insert before existing ones (newest first).
+    // MARK: writing
+
+    /// Copies a cell in with the given timestamp and links it. Equal keys go before existing ones.
     func insert(_ cell: Cell, timestamp: Int64, sequenceId: UInt64) {
-        let n = cell.encodedLength
-        let p = allocate(n)
+        let h = randomHeight()
+        let cellLength = cell.encodedLength
+        let node = allocate(Self.nodeHeader + 8 * h + cellLength)
+        let dst = node + Self.nodeHeader + 8 * h
         cell.row.withUnsafeBytes { r in
             cell.family.withUnsafeBytes { f in
                 cell.qualifier.withUnsafeBytes { q in
                     cell.value.withUnsafeBytes { v in
-                        _ = EncodedCell.write(to: p, row: r, family: f, qualifier: q, timestamp: timestamp, type: cell.type.rawValue, value: v)
+                        _ = EncodedCell.write(to: dst, row: r, family: f, qualifier: q, timestamp: timestamp, type: cell.type.rawValue, value: v)
                     }
                 }
             }
         }
-        link(UnsafeRawPointer(p), sequenceId: sequenceId, encodedLength: n, timestamp: timestamp)
+        link(node, height: h, sequenceId: sequenceId, cellLength: cellLength, timestamp: timestamp)
     }
 
-    /// Copies an already encoded cell in and links it.
+    /// Copies an encoded cell in and links it.
     func insert(encoded: EncodedCell, sequenceId: UInt64) {
+        let h = randomHeight()
         let n = encoded.totalLength
-        let p = allocate(n)
-        p.copyMemory(from: encoded.base, byteCount: n)
-        link(UnsafeRawPointer(p), sequenceId: sequenceId, encodedLength: n, timestamp: encoded.timestamp)
+        let node = allocate(Self.nodeHeader + 8 * h + n)
+        (node + Self.nodeHeader + 8 * h).copyMemory(from: encoded.base, byteCount: n)
+        link(node, height: h, sequenceId: sequenceId, cellLength: n, timestamp: encoded.timestamp)
     }
 
-    private func link(_ p: UnsafeRawPointer, sequenceId: UInt64, encodedLength: Int, timestamp: Int64) {
-        let key = EncodedCell(p)
-        var x: Int32 = 0
-        var level = height - 1
-        while level >= 0 {
-            while true {
-                let nx = nextOf(x, level)
-                if nx != Self.nilNode && nodeLess(nx, key, sequenceId) { x = nx } else { break }
-            }
-            update[level] = x
-            level -= 1
-        }
-        let h = randomHeight()
+    private func link(_ node: UnsafeMutableRawPointer, height h: Int, sequenceId: UInt64, cellLength: Int, timestamp: Int64) {
+        node.storeBytes(of: sequenceId, as: UInt64.self)
+        node.storeBytes(of: UInt32(h), toByteOffset: 8, as: UInt32.self)
+        node.storeBytes(of: UInt32(0), toByteOffset: 12, as: UInt32.self)
+        findPredecessors(EncodedCell(Self.cell(node)), sequenceId)
         if h > height {
-            for l in height..<h { update[l] = 0 }
+            for l in height..<h { update[l] = head }
             height = h
         }
-        let node = Int32(cellPointers.count)
-        cellPointers.append(p)
-        sequenceIds.append(sequenceId)
-        towerStart.append(Int32(next.count))
         for l in 0..<h {
             let prev = update[l]
-            let slot = Int(towerStart[Int(prev)]) + l
-            next.append(next[slot])
-            next[slot] = node
+            Self.setNext(node, l, Self.next(prev, l))
+            Self.setNext(prev, l, node)
         }
-        dataSize += encodedLength
+        dataSize += cellLength
         cellCount += 1
-        minSequenceId = min(minSequenceId, sequenceId)
-        maxSequenceId = max(maxSequenceId, sequenceId)
-        minTimestamp = min(minTimestamp, timestamp)
-        maxTimestamp = max(maxTimestamp, timestamp)
+        if sequenceId < minSequenceId { minSequenceId = sequenceId }
+        if sequenceId > maxSequenceId { maxSequenceId = sequenceId }
+        if timestamp < minTimestamp { minTimestamp = timestamp }
+        if timestamp > maxTimestamp { maxTimestamp = timestamp }
     }
+
+    // MARK: reading (under the MemStore's lock)
 
     /// The first node at or after (key, seq); nil when none.
-    func seek(_ key: EncodedCell, sequenceId: UInt64) -> Int32? {
-        var x: Int32 = 0
-        var level = height - 1
-        while level >= 0 {
-            while true {
-                let nx = nextOf(x, level)
-                if nx != Self.nilNode && nodeLess(nx, key, sequenceId) { x = nx } else { break }
-            }
-            level -= 1
-        }
-        let n = nextOf(x, 0)
-        return n == Self.nilNode ? nil : n
+    func seek(_ key: EncodedCell, sequenceId: UInt64) -> UnsafeRawPointer? {
+        findPredecessors(key, sequenceId)
+        return Self.next(update[0], 0).map { UnsafeRawPointer($0) }
     }
 
-    /// The last node whose row is below `row` (every node when `row` is nil); nil when none.
-    func lastNode(rowBelow row: UnsafeRawBufferPointer?) -> Int32? {
-        var x: Int32 = 0
+    /// The last node whose row is below `row` (the last node when `row` is nil); nil when none.
+    func lastNode(rowBelow row: UnsafeRawBufferPointer?) -> UnsafeRawPointer? {
+        var x = UnsafeMutableRawPointer(head)
         var level = height - 1
         while level >= 0 {
-            while true {
-                let nx = nextOf(x, level)
-                guard nx != Self.nilNode else { break }
+            while let nx = Self.next(x, level) {
                 if let row {
-                    let c = EncodedCell(cellPointers[Int(nx)]!)
-                    if CellComparator.compareBytes(c.rowPointer, c.rowLength, row.baseAddress, row.count) < 0 { x = nx } else { break }
-                } else {
-                    x = nx
+                    let c = EncodedCell(Self.cell(nx))
+                    guard CellComparator.compareBytes(c.rowPointer, c.rowLength, row.baseAddress, row.count) < 0 else { break }
                 }
+                x = nx
             }
             level -= 1
         }
-        return x == 0 ? nil : x
+        return x == head ? nil : UnsafeRawPointer(x)
     }
 
-    /// The first node of the list; nil when empty.
-    var firstNode: Int32? {
-        let n = nextOf(0, 0)
-        return n == Self.nilNode ? nil : n
-    }
+    var firstNode: UnsafeRawPointer? { Self.next(head, 0).map { UnsafeRawPointer($0) } }
 
-    /// Reads up to `max` nodes starting at `node` (inclusive) into `out`; returns the node after the last one read.
-    func read(from node: Int32, max: Int, into out: inout [(UnsafeRawPointer, UInt64)]) -> Int32? {
-        var n = node
+    /// Appends up to `max` (cell, sequence id) pairs starting at `node` (inclusive) to `out`; returns
+    /// the node after the last one read.
+    func read(from node: UnsafeRawPointer, max: Int, into out: inout [(UnsafeRawPointer, UInt64)]) -> UnsafeRawPointer? {
+        var n: UnsafeRawPointer? = node
         var k = 0
-        while n != Self.nilNode && k < max {
-            out.append((cellPointers[Int(n)]!, sequenceIds[Int(n)]))
-            n = nextOf(n, 0)
+        while let x = n, k < max {
+            out.append((Self.cell(x), Self.sequenceId(x)))
+            n = Self.next(x, 0).map { UnsafeRawPointer($0) }
             k += 1
         }
-        return n == Self.nilNode ? nil : n
+        return n
     }
-
-    func cell(at node: Int32) -> (UnsafeRawPointer, UInt64) { (cellPointers[Int(node)]!, sequenceIds[Int(node)]) }
 }

@@ -132,7 +132,8 @@ public final class Region: @unchecked Sendable {
 
     // MARK: - The write path
 
-    /// With the rows locked: one sequence id, one WAL entry, then the MemStores. `cells` have real timestamps.
+    /// With the rows locked: one sequence id, one WAL entry, then the MemStores. Cells at
+    /// `Cell.latestTimestamp` are written at `now`.
     func applyLocked(_ cells: [Cell], durability: Durability, now: Int64) throws {
         guard !cells.isEmpty else { return }
         try updatesLock.withReadLock {
@@ -144,7 +145,7 @@ public final class Region: @unchecked Sendable {
                         encodedRegionName: encodedNameBytes, tableName: tableNameBytes, sequenceId: seq, writeTime: now,
                         cellCount: cells.count, durability: durability
                     ) { buffer in
-                        for c in cells { WALEntryEncoder.addCell(buffer, c) }
+                        for c in cells { WALEntryEncoder.addCell(buffer, c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp) }
                     }
                 } catch {
                     mvcc.complete(seq)
@@ -152,9 +153,11 @@ public final class Region: @unchecked Sendable {
                 }
             }
             if stores.count == 1 {
-                stores[0].memStore.insert(cells[...], timestamp: { $0.timestamp }, sequenceId: seq)
+                stores[0].memStore.insert(cells[...], timestamp: { $0.timestamp == Cell.latestTimestamp ? now : $0.timestamp }, sequenceId: seq)
             } else {
-                for c in cells { store(named: c.family)!.memStore.insert(c, timestamp: c.timestamp, sequenceId: seq) }
+                for c in cells {
+                    store(named: c.family)!.memStore.insert(c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp, sequenceId: seq)
+                }
             }
             mvcc.complete(seq)
         }
@@ -171,7 +174,7 @@ public final class Region: @unchecked Sendable {
         try rowLocks.lock(put.row)
         defer { rowLocks.unlock(put.row) }
         let now = clock()
-        try applyLocked(Self.stamp(put.cells, now: now), durability: resolvedDurability(put.durability), now: now)
+        try applyLocked(put.cells, durability: resolvedDurability(put.durability), now: now)
     }
 
     /// Replaces `latestTimestamp` with `now`; returns the cells unchanged when none needs it.

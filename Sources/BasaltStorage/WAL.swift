@@ -11,8 +11,25 @@ import Logging
 /// writes its own entry with no thread hop. `ASYNC_WAL` entries are written by the next leader or, at the
 /// latest, by a background flusher after `asyncFlushInterval`.
 ///
+/// A waiter parks on its own semaphore (HBase's `SyncFuture`): a finished group wakes exactly the
+/// waiters it satisfied, and hands leadership to one waiter still unsatisfied, never the whole crowd.
+///
 /// Files are `<dir>/<prefix>.<number>`, rolled at `rollSize`. Safe to share across threads.
 public final class WAL: @unchecked Sendable {
+    /// One parked appender.
+    final class Waiter {
+        let end: Int64
+        let fsync: Bool
+        let semaphore = DispatchSemaphore(value: 0)
+        /// Woken by this waiter as soon as it wakes: satisfied waiters wake in a chain, in append order,
+        /// so the leader pays for one wake-up, not one per waiter.
+        var chainNext: Waiter?
+        init(end: Int64, fsync: Bool) {
+            self.end = end
+            self.fsync = fsync
+        }
+    }
+
     public struct Configuration: Sendable {
         /// Roll to a new file once the current one reaches this many bytes.
         public var rollSize: Int = 128 * 1024 * 1024
@@ -51,7 +68,18 @@ public final class WAL: @unchecked Sendable {
     private var writerActive = false
     private var failure: StorageError?
     private var closed = false
-    private var waiters = 0
+    private var parked: [Waiter] = []
+    private var stats = Statistics()
+
+    /// Counters that show how well group commit works: appends per write and per fsync.
+    public struct Statistics: Sendable, Equatable {
+        public var appends = 0
+        public var groupWrites = 0
+        public var syncs = 0
+        public var bytes: Int64 = 0
+    }
+
+    public var statistics: Statistics { cond.withLock { stats } }
     private var file: (any WritableFile)?
     private var fileNumber: UInt64 = 0
     private var flusher: Thread?
@@ -124,6 +152,7 @@ public final class WAL: @unchecked Sendable {
         encodeCells(pending)
         WALEntryEncoder.finish(pending, entryStart: start)
         appendedEnd += Int64(pending.count - start)
+        stats.appends += 1
         let myEnd = appendedEnd
         switch durability {
         case .skipWAL, .asyncWAL:
@@ -154,11 +183,44 @@ public final class WAL: @unchecked Sendable {
             if !writerActive {
                 try leadGroup()
             } else {
-                waiters += 1
-                cond.wait()
-                waiters -= 1
+                let w = Waiter(end: end, fsync: fsync)
+                parked.append(w)
+                cond.unlock()
+                w.semaphore.wait()
+                if let n = w.chainNext {
+                    w.chainNext = nil
+                    n.semaphore.signal()
+                }
+                cond.lock()
             }
         }
+    }
+
+    /// With `cond` held after a group: take out the waiters now satisfied, chained in append order, and one
+    /// unsatisfied waiter to lead the next group (all waiters, chained, on failure). Returns the successor
+    /// and the head of the chain; the caller signals them after unlocking, successor first, so the next
+    /// group's write starts at once.
+    private func takeWakeable() -> (successor: Waiter?, chain: Waiter?) {
+        guard !parked.isEmpty else { return (nil, nil) }
+        let everyone = failure != nil || closed
+        var successor: Waiter?
+        var head: Waiter?
+        var tail: Waiter?
+        var kept = 0
+        for w in parked {
+            if everyone || (w.fsync ? syncedEnd >= w.end : writtenEnd >= w.end) {
+                if let t = tail { t.chainNext = w } else { head = w }
+                tail = w
+            } else if successor == nil && !writerActive {
+                // It leaves the queue; if someone else leads first it simply parks again.
+                successor = w
+            } else {
+                parked[kept] = w
+                kept += 1
+            }
+        }
+        parked.removeLast(parked.count - kept)
+        return (successor, head)
     }
 
     /// With `cond` held and no writer active: write the pending group outside the lock.
@@ -185,10 +247,22 @@ public final class WAL: @unchecked Sendable {
             logger.error("WAL write failed", metadata: ["error": "\(err)"])
         } else {
             writtenEnd = target
-            if needSync { syncedEnd = target }
+            stats.groupWrites += 1
+            stats.bytes = target
+            if needSync {
+                syncedEnd = target
+                stats.syncs += 1
+            }
             if let f = file, f.size >= configuration.rollSize { rollLocked() }
         }
-        if waiters > 0 { cond.broadcast() }
+        let (successor, chain) = takeWakeable()
+        cond.broadcast()  // roll() and close() wait on the condition for the writer to finish
+        if successor != nil || chain != nil {
+            cond.unlock()
+            successor?.semaphore.signal()
+            chain?.semaphore.signal()
+            cond.lock()
+        }
         if let failure { throw failure }
     }
 

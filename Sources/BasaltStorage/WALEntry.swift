@@ -88,11 +88,21 @@ enum WALEntryEncoder {
         b.count += n
     }
 
+    /// Adds a cell with `timestamp` in place of the cell's own.
     @inline(__always)
     static func addCell(_ b: RawBuffer, _ cell: Cell, timestamp: Int64) {
-        var c = cell
-        c.timestamp = timestamp
-        addCell(b, c)
+        let n = cell.encodedLength
+        let p = b.reserve(n)
+        cell.row.withUnsafeBytes { r in
+            cell.family.withUnsafeBytes { f in
+                cell.qualifier.withUnsafeBytes { q in
+                    cell.value.withUnsafeBytes { v in
+                        _ = EncodedCell.write(to: p, row: r, family: f, qualifier: q, timestamp: timestamp, type: cell.type.rawValue, value: v)
+                    }
+                }
+            }
+        }
+        b.count += n
     }
 
     /// Fills in the header of the entry that starts at `entryStart`.

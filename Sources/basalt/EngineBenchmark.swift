@@ -64,6 +64,10 @@ final class EngineBenchmark: @unchecked Sendable {
     }
 
     func close() throws {
+        let st = wal.statistics
+        if st.groupWrites > 0 {
+            FileHandle.standardError.write(Data(String(format: "WAL: %d appends, %d group writes (%.1f per write), %d fsyncs (%.1f appends per fsync)\n", st.appends, st.groupWrites, Double(st.appends) / Double(st.groupWrites), st.syncs, st.syncs > 0 ? Double(st.appends) / Double(st.syncs) : 0).utf8))
+        }
         region.close()
         try wal.close()
         if ackFD >= 0 { Glibc.close(ackFD) }

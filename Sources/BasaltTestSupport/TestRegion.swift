@@ -1,0 +1,47 @@
+import BasaltCore
+import BasaltStorage
+
+/// Builds regions for tests: table `t`, families as given, a WAL in `wal/` of the given file system.
+/// Reopening replays the WAL, as a restarted process would. For tests only.
+public struct TestRegionFactory: Sendable {
+    public let fileSystem: any FileSystem
+    public let info: RegionInfo
+    public let descriptor: TableDescriptor
+    public var walConfiguration = WAL.Configuration()
+    public var regionConfiguration = Region.Configuration()
+    public let pool = MemStoreChunkPool(chunkSize: 64 * 1024)
+
+    public init(fileSystem: any FileSystem = MemoryFileSystem(), families: [ColumnFamilyDescriptor] = [ColumnFamilyDescriptor("f")], table: String = "t") throws {
+        self.fileSystem = fileSystem
+        let name = try TableName(table)
+        info = RegionInfo(table: name, regionId: 1_700_000_000_000)
+        descriptor = try TableDescriptor(name: name, families: families)
+    }
+
+    /// Opens the WAL (repairing torn tails) and the region (replaying the WAL).
+    public func open(clock: @escaping @Sendable () -> Int64 = Region.systemClock) throws -> (WAL, Region) {
+        let wal = try WAL(fileSystem: fileSystem, directory: "wal", configuration: walConfiguration)
+        let region = try Region(info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: regionConfiguration, clock: clock)
+        return (wal, region)
+    }
+}
+
+/// Shorthand for byte strings in tests.
+public func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+extension Region {
+    /// The newest value of one column, for tests.
+    public func value(_ row: String, _ family: String, _ qualifier: String) throws -> [UInt8]? {
+        var g = Get(row: b(row))
+        g.columns.addColumn(family: b(family), qualifier: b(qualifier))
+        return try get(g).value(family: b(family), qualifier: b(qualifier))
+    }
+
+    /// Puts one value, for tests.
+    public func put(_ row: String, _ family: String, _ qualifier: String, _ value: String, ts: Int64? = nil, durability: Durability = .useDefault) throws {
+        var p = Put(row: b(row))
+        p.durability = durability
+        p.add(family: b(family), qualifier: b(qualifier), value: b(value), timestamp: ts)
+        try put(p)
+    }
+}

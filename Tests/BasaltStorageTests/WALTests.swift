@@ -1,0 +1,180 @@
+import BasaltCore
+import BasaltTestSupport
+import Foundation
+import Testing
+@testable import BasaltStorage
+
+@Suite struct WALTests {
+    let region = Array("0123456789abcdef0123456789abcdef".utf8)
+
+    func append(_ wal: WAL, seq: UInt64, row: String, durability: Durability = .syncWAL) throws {
+        let cell = Cell(row: b(row), family: b("f"), qualifier: b("q"), timestamp: 10, value: b("v\(seq)"))
+        try wal.append(encodedRegionName: region, tableName: b("t"), sequenceId: seq, writeTime: 99, cellCount: 1, durability: durability) { buf in
+            WALEntryEncoder.addCell(buf, cell)
+        }
+    }
+
+    func readAll(_ fs: any FileSystem, _ wal: WAL) throws -> [WALEntry] {
+        var out: [WALEntry] = []
+        for p in try wal.filePaths() { try WALReader.read(fileSystem: fs, path: p) { out.append($0) } }
+        return out
+    }
+
+    @Test func entriesRoundTrip() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "w")
+        for i in 1...50 { try append(wal, seq: UInt64(i), row: "row\(i)") }
+        let entries = try readAll(fs, wal)
+        #expect(entries.count == 50)
+        #expect(entries.map(\.sequenceId) == Array(1...50))
+        #expect(entries[4].cells == [Cell(row: b("row5"), family: b("f"), qualifier: b("q"), timestamp: 10, value: b("v5"), sequenceId: 5)])
+        #expect(entries[0].encodedRegionName == region)
+        #expect(entries[0].writeTime == 99)
+        try wal.close()
+        #expect(throws: StorageError.self) { try append(wal, seq: 51, row: "x") }
+    }
+
+    @Test func rollsAtTheConfiguredSize() throws {
+        let fs = MemoryFileSystem()
+        var conf = WAL.Configuration()
+        conf.rollSize = 1000
+        let wal = try WAL(fileSystem: fs, directory: "w", configuration: conf)
+        for i in 1...100 { try append(wal, seq: UInt64(i), row: "row\(i)") }
+        let files = try wal.filePaths()
+        #expect(files.count > 5)
+        #expect(try readAll(fs, wal).map(\.sequenceId) == Array(1...100))
+        for f in files.dropLast() { #expect(try fs.fileSize(f) < 1000 + 200) }
+    }
+
+    @Test func tornTailIsCutOffOnOpen() throws {
+        let fs = MemoryFileSystem()
+        var wal: WAL? = try WAL(fileSystem: fs, directory: "w")
+        for i in 1...10 { try append(wal!, seq: UInt64(i), row: "row\(i)", durability: .fsyncWAL) }
+        for i in 11...12 { try append(wal!, seq: UInt64(i), row: "row\(i)", durability: .syncWAL) }
+        let path = try wal!.filePaths()[0]
+        let synced = try fs.fileSize(path)
+        wal = nil
+        // Power loss keeps 30 bytes of the unsynced entries: a torn entry.
+        fs.powerLoss { _, unsynced in min(30, unsynced) }
+        let outcome = try WALReader.read(fileSystem: fs, path: path) { _ in }
+        #expect(outcome.tornAt != nil)
+        #expect(outcome.entries == 10)
+        let reopened = try WAL(fileSystem: fs, directory: "w")
+        #expect(try fs.fileSize(path) < synced + 30)
+        #expect(try WALReader.read(fileSystem: fs, path: path) { _ in }.tornAt == nil)
+        #expect(try readAll(fs, reopened).map(\.sequenceId) == Array(1...10))
+        try append(reopened, seq: 13, row: "after")
+        #expect(try readAll(fs, reopened).map(\.sequenceId) == Array(1...10) + [13])
+    }
+
+    @Test func zeroFilledTailIsTreatedAsTorn() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "w")
+        for i in 1...3 { try append(wal, seq: UInt64(i), row: "r\(i)") }
+        let path = try wal.filePaths()[0]
+        try wal.close()
+        let f = try fs.openForAppend(path)
+        try [UInt8](repeating: 0, count: 100).withUnsafeBytes { try f.append($0) }
+        let outcome = try WALReader.read(fileSystem: fs, path: path) { _ in }
+        #expect(outcome.entries == 3)
+        #expect(outcome.tornAt != nil)
+    }
+
+    @Test func corruptionInTheMiddleNamesFileAndOffset() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "w")
+        for i in 1...5 { try append(wal, seq: UInt64(i), row: "row\(i)") }
+        let path = try wal.filePaths()[0]
+        try wal.close()
+        // Flip a byte inside the second entry's payload.
+        var offset = WALReader.fileHeaderLength
+        var firstLength = 0
+        try WALReader.read(fileSystem: fs, path: path) { e in
+            if firstLength == 0 {
+                var bytes: [UInt8] = []
+                e.encode(into: &bytes)
+                firstLength = bytes.count
+            }
+        }
+        offset += firstLength
+        fs.corrupt(path, at: offset + WALEntry.headerLength + 3)
+        do {
+            _ = try WALReader.read(fileSystem: fs, path: path) { _ in }
+            Issue.record("expected corruption to be reported")
+        } catch let e as StorageError {
+            #expect(e.kind == .walCorrupt)
+            #expect(e.message.contains(path))
+            #expect(e.message.contains("offset \(offset)"))
+        }
+        #expect(throws: StorageError.self) { try WAL(fileSystem: fs, directory: "w") }
+    }
+
+    @Test func syncWALSurvivesAProcessCrashAndFsyncSurvivesPowerLoss() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "w")
+        try append(wal, seq: 1, row: "synced", durability: .syncWAL)
+        fs.crashProcess()
+        #expect(try readAll(fs, try WAL(fileSystem: fs, directory: "w")).map(\.sequenceId) == [1])
+
+        let fs2 = MemoryFileSystem()
+        let wal2 = try WAL(fileSystem: fs2, directory: "w")
+        try append(wal2, seq: 1, row: "fsynced", durability: .fsyncWAL)
+        try append(wal2, seq: 2, row: "written", durability: .syncWAL)
+        fs2.powerLoss()
+        #expect(try readAll(fs2, try WAL(fileSystem: fs2, directory: "w")).map(\.sequenceId) == [1])
+    }
+
+    @Test func asyncEntriesAreWrittenWithinTheFlushInterval() throws {
+        let fs = MemoryFileSystem()
+        var conf = WAL.Configuration()
+        conf.asyncFlushInterval = .milliseconds(20)
+        let wal = try WAL(fileSystem: fs, directory: "w", configuration: conf)
+        try append(wal, seq: 1, row: "a", durability: .asyncWAL)
+        let path = try wal.filePaths()[0]
+        let deadline = Date().addingTimeInterval(5)
+        var entries = 0
+        while Date() < deadline {
+            entries = try WALReader.read(fileSystem: fs, path: path) { _ in }.entries
+            if entries == 1 { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(entries == 1)
+    }
+
+    @Test func groupCommitSharesFsyncs() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let wal = try WAL(fileSystem: POSIXFileSystem(), directory: dir.path)
+        let threads = 8, perThread = 50
+        let group = DispatchGroup()
+        for t in 0..<threads {
+            group.enter()
+            Thread {
+                for i in 0..<perThread { try? append(wal, seq: UInt64(t * perThread + i + 1), row: "r\(t)-\(i)", durability: .fsyncWAL) }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        let s = wal.statistics
+        #expect(s.appends == threads * perThread)
+        // Eight threads each waiting for an fsync: groups must form.
+        #expect(s.syncs < s.appends)
+        #expect(try readAll(POSIXFileSystem(), wal).count == threads * perThread)
+        try wal.close()
+    }
+
+    @Test func aFailedWriteStopsTheWAL() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "w")
+        try append(wal, seq: 1, row: "ok")
+        fs.failWrites(afterBytes: 10)
+        #expect(throws: StorageError.self) { try append(wal, seq: 2, row: "fails") }
+        fs.failWrites(afterBytes: nil)
+        do {
+            try append(wal, seq: 3, row: "still refused")
+            Issue.record("a failed WAL must refuse later appends")
+        } catch let e as StorageError {
+            #expect(e.kind == .walFailed)
+        }
+    }
+}
