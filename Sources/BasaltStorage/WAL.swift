@@ -21,9 +21,9 @@ public final class WAL: @unchecked Sendable {
         let end: Int64
         let fsync: Bool
         let semaphore = DispatchSemaphore(value: 0)
-        /// Woken by this waiter as soon as it wakes: satisfied waiters wake in a chain, in append order,
-        /// so the leader pays for one wake-up, not one per waiter.
-        var chainNext: Waiter?
+        /// Woken by this waiter as soon as it wakes: satisfied waiters wake as a binary tree in append
+        /// order, so the leader pays for one wake-up and the last waiter is about log2(n) wake-ups away.
+        var wakeNext: (Waiter?, Waiter?) = (nil, nil)
         init(end: Int64, fsync: Bool) {
             self.end = end
             self.fsync = fsync
@@ -181,16 +181,16 @@ public final class WAL: @unchecked Sendable {
             if let failure { throw failure }
             if fsync ? syncedEnd >= end : writtenEnd >= end { return }
             if !writerActive {
-                try leadGroup()
+                try leadGroups(myEnd: end, myFsync: fsync)
             } else {
                 let w = Waiter(end: end, fsync: fsync)
                 parked.append(w)
                 cond.unlock()
                 w.semaphore.wait()
-                if let n = w.chainNext {
-                    w.chainNext = nil
-                    n.semaphore.signal()
-                }
+                let (x, y) = w.wakeNext
+                w.wakeNext = (nil, nil)
+                x?.semaphore.signal()
+                y?.semaphore.signal()
                 cond.lock()
             }
         }
@@ -204,13 +204,11 @@ public final class WAL: @unchecked Sendable {
         guard !parked.isEmpty else { return (nil, nil) }
         let everyone = failure != nil || closed
         var successor: Waiter?
-        var head: Waiter?
-        var tail: Waiter?
+        var satisfied: [Waiter] = []
         var kept = 0
         for w in parked {
             if everyone || (w.fsync ? syncedEnd >= w.end : writtenEnd >= w.end) {
-                if let t = tail { t.chainNext = w } else { head = w }
-                tail = w
+                satisfied.append(w)
             } else if successor == nil && !writerActive {
                 // It leaves the queue; if someone else leads first it simply parks again.
                 successor = w
@@ -220,51 +218,73 @@ public final class WAL: @unchecked Sendable {
             }
         }
         parked.removeLast(parked.count - kept)
-        return (successor, head)
+        for (i, w) in satisfied.enumerated() {
+            w.wakeNext = (2 * i + 1 < satisfied.count ? satisfied[2 * i + 1] : nil, 2 * i + 2 < satisfied.count ? satisfied[2 * i + 2] : nil)
+        }
+        return (successor, satisfied.first)
     }
 
-    /// With `cond` held and no writer active: write the pending group outside the lock.
-    private func leadGroup() throws {
-        writerActive = true
-        swap(&pending, &spare)
-        let target = appendedEnd
-        let needSync = fsyncWantedEnd > syncedEnd
-        let group = spare
-        let out = file
-        cond.unlock()
-        var err: Error?
-        do {
-            if group.count > 0 { try out?.append(group.bytes) }
-            if needSync { try out?.sync() }
-        } catch {
-            err = error
-        }
-        cond.lock()
-        group.reset(shrinkAbove: 8 << 20)
-        writerActive = false
-        if let err {
-            failure = StorageError(.walFailed, "writing WAL file \(fileNumber) in '\(directory)' failed: \(err); the WAL accepts no more writes")
-            logger.error("WAL write failed", metadata: ["error": "\(err)"])
-        } else {
-            writtenEnd = target
-            stats.groupWrites += 1
-            stats.bytes = target
-            if needSync {
-                syncedEnd = target
-                stats.syncs += 1
-            }
-            if let f = file, f.size >= configuration.rollSize { rollLocked() }
-        }
-        let (successor, chain) = takeWakeable()
-        cond.broadcast()  // roll() and close() wait on the condition for the writer to finish
-        if successor != nil || chain != nil {
+    /// Rounds a leader may run back to back after its own entry is durable, before handing over.
+    static let maxExtraRounds = 3
+
+    /// With `cond` held and no writer active: write pending groups outside the lock. After the round that
+    /// satisfies its own entry, the leader keeps going while waiters still need I/O (up to
+    /// `maxExtraRounds`): it is already on a CPU, whereas a woken successor must wait for one.
+    private func leadGroups(myEnd: Int64, myFsync: Bool) throws {
+        var extra = 0
+        while true {
+            writerActive = true
+            swap(&pending, &spare)
+            let target = appendedEnd
+            let needSync = fsyncWantedEnd > syncedEnd
+            let group = spare
+            let out = file
             cond.unlock()
-            successor?.semaphore.signal()
-            chain?.semaphore.signal()
+            var err: Error?
+            do {
+                if group.count > 0 { try out?.append(group.bytes) }
+                if needSync { try out?.sync() }
+            } catch {
+                err = error
+            }
             cond.lock()
+            group.reset(shrinkAbove: 8 << 20)
+            if let err {
+                failure = StorageError(.walFailed, "writing WAL file \(fileNumber) in '\(directory)' failed: \(err); the WAL accepts no more writes")
+                logger.error("WAL write failed", metadata: ["error": "\(err)"])
+            } else {
+                writtenEnd = target
+                stats.groupWrites += 1
+                stats.bytes = target
+                if needSync {
+                    syncedEnd = target
+                    stats.syncs += 1
+                }
+                if let f = file, f.size >= configuration.rollSize { rollLocked() }
+            }
+            let mine = myFsync ? syncedEnd >= myEnd : writtenEnd >= myEnd
+            let moreWork = appendedEnd > writtenEnd || fsyncWantedEnd > syncedEnd
+            let keepLeading = failure == nil && mine && moreWork && !parked.isEmpty && extra < Self.maxExtraRounds
+            if keepLeading {
+                extra += 1
+            } else {
+                writerActive = false
+            }
+            let (successor, chain) = takeWakeable()
+            cond.broadcast()  // roll() and close() wait on the condition for the writer to finish
+            if successor != nil || chain != nil {
+                cond.unlock()
+                successor?.semaphore.signal()
+                chain?.semaphore.signal()
+                cond.lock()
+            }
+            if let failure { throw failure }
+            if !keepLeading { return }
         }
-        if let failure { throw failure }
     }
+
+    /// Writes what is pending, once, for the background flusher (with `cond` held, no writer active).
+    private func leadGroup() throws { try leadGroups(myEnd: 0, myFsync: false) }
 
     /// With `cond` held: finish the current file and start the next.
     private func rollLocked() {
