@@ -85,18 +85,31 @@ final class EngineBenchmark: @unchecked Sendable {
         }
     }
 
-    /// Bytes derived from the key (FNV-1a seed, then xorshift), so a reader can recompute them.
+    /// One megabyte of pseudo-random lowercase letters from a fixed seed: the same in every process.
+    static let valueSource: [UInt8] = {
+        var rng = SplitMix(seed: 0xBA5A_17)
+        return (0..<(1 << 20)).map { _ in UInt8(ascii: "a") + UInt8(rng.next() % 26) }
+    }()
+
+    /// The value for a key: a slice of `valueSource` at an offset hashed from the key (FNV-1a), as db_bench
+    /// copies values out of a pre-generated buffer. Any process can recompute it, so `verify` can check it.
     @inline(__always) static func makeValue(for key: [UInt8], size: Int, into value: inout [UInt8]) {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         if value.count != size { value = [UInt8](repeating: 0, count: size) }
-        var i = 0
-        while i < size {
-            h ^= h << 13
-            h ^= h >> 7
-            h ^= h << 17
-            value[i] = UInt8(ascii: "a") + UInt8(h % 26)
-            i += 1
+        guard size > 0 else { return }
+        let source = valueSource
+        var filled = 0
+        while filled < size {
+            let n = min(size - filled, source.count / 2)
+            let start = Int(h % UInt64(source.count - n + 1))
+            value.withUnsafeMutableBytes { dst in
+                source.withUnsafeBytes { src in
+                    (dst.baseAddress! + filled).copyMemory(from: src.baseAddress! + start, byteCount: n)
+                }
+            }
+            filled += n
+            h = h &* 0x9E37_79B9_7F4A_7C15 &+ 1
         }
     }
 
