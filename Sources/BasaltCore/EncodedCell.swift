@@ -44,7 +44,7 @@ public struct EncodedCell {
     @inlinable public var value: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: valuePointer, count: valueLength) }
 
     /// Writes a cell into `destination`, which must hold `encodedLength` bytes; returns the bytes written.
-    @discardableResult
+    @discardableResult @inlinable
     public static func write(
         to destination: UnsafeMutableRawPointer,
         row: UnsafeRawBufferPointer, family: UnsafeRawBufferPointer, qualifier: UnsafeRawBufferPointer,
@@ -71,14 +71,15 @@ public struct EncodedCell {
         return o + value.count
     }
 
-    /// Writes an owning `Cell` into `destination` in this layout.
-    @discardableResult
-    public static func write(_ cell: Cell, to destination: UnsafeMutableRawPointer) -> Int {
+    /// Writes an owning `Cell` into `destination` in this layout, with `timestamp` in place of the
+    /// cell's own when given (the server's time for cells sent without one).
+    @discardableResult @inlinable
+    public static func write(_ cell: Cell, timestamp: Int64? = nil, to destination: UnsafeMutableRawPointer) -> Int {
         cell.row.withUnsafeBytes { r in
             cell.family.withUnsafeBytes { f in
                 cell.qualifier.withUnsafeBytes { q in
                     cell.value.withUnsafeBytes { v in
-                        write(to: destination, row: r, family: f, qualifier: q, timestamp: cell.timestamp, type: cell.type.rawValue, value: v)
+                        write(to: destination, row: r, family: f, qualifier: q, timestamp: timestamp ?? cell.timestamp, type: cell.type.rawValue, value: v)
                     }
                 }
             }

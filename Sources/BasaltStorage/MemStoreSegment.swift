@@ -131,16 +131,7 @@ final class MemStoreSegment: @unchecked Sendable {
         let h = randomHeight()
         let cellLength = cell.encodedLength
         let node = allocate(Self.nodeHeader + 8 * h + cellLength)
-        let dst = node + Self.nodeHeader + 8 * h
-        cell.row.withUnsafeBytes { r in
-            cell.family.withUnsafeBytes { f in
-                cell.qualifier.withUnsafeBytes { q in
-                    cell.value.withUnsafeBytes { v in
-                        _ = EncodedCell.write(to: dst, row: r, family: f, qualifier: q, timestamp: timestamp, type: cell.type.rawValue, value: v)
-                    }
-                }
-            }
-        }
+        EncodedCell.write(cell, timestamp: timestamp, to: node + Self.nodeHeader + 8 * h)
         link(node, height: h, sequenceId: sequenceId, cellLength: cellLength, timestamp: timestamp)
     }
 

@@ -92,16 +92,7 @@ enum WALEntryEncoder {
     @inline(__always)
     static func addCell(_ b: RawBuffer, _ cell: Cell, timestamp: Int64) {
         let n = cell.encodedLength
-        let p = b.reserve(n)
-        cell.row.withUnsafeBytes { r in
-            cell.family.withUnsafeBytes { f in
-                cell.qualifier.withUnsafeBytes { q in
-                    cell.value.withUnsafeBytes { v in
-                        _ = EncodedCell.write(to: p, row: r, family: f, qualifier: q, timestamp: timestamp, type: cell.type.rawValue, value: v)
-                    }
-                }
-            }
-        }
+        EncodedCell.write(cell, timestamp: timestamp, to: b.reserve(n))
         b.count += n
     }
 
