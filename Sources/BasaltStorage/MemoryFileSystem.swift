@@ -100,8 +100,7 @@ public final class MemoryFileSystem: FileSystem {
         try state.withLock { s in
             guard let n = s.files[path] else { throw StorageError(.io, "truncate '\(path)' failed: no such file") }
             if length < n.data.count { n.data.removeLast(n.data.count - length) }
-            n.syncedLength = min(n.syncedLength, n.data.count)
-            n.syncedLength = n.data.count
+            n.syncedLength = n.data.count  // a truncation is synced (as POSIXFileSystem does)
         }
     }
 
