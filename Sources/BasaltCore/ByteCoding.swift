@@ -48,13 +48,6 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: b)
     }
 
-    /// Overwrites four bytes at `offset` with `v` (little-endian); used to patch headers.
-    @inlinable public mutating func patchUInt32(_ v: UInt32, at offset: Int) {
-        bytes[offset] = UInt8(truncatingIfNeeded: v)
-        bytes[offset + 1] = UInt8(truncatingIfNeeded: v >> 8)
-        bytes[offset + 2] = UInt8(truncatingIfNeeded: v >> 16)
-        bytes[offset + 3] = UInt8(truncatingIfNeeded: v >> 24)
-    }
 }
 
 /// Reads what `ByteWriter` wrote, from a borrowed buffer, with bounds checks that throw

@@ -16,8 +16,6 @@ public enum Bytes {
         return out
     }
 
-    public static func toStringBinary(_ buffer: UnsafeRawBufferPointer) -> String { toStringBinary(Array(buffer)) }
-
     /// Lowercase hex of the bytes.
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var out = ""

@@ -78,11 +78,6 @@ public enum CellComparator {
         return 0
     }
 
-    /// Compares only the rows of two encoded cells.
-    @inlinable public static func compareRows(_ a: EncodedCell, _ b: EncodedCell) -> Int {
-        compareBytes(a.base + 10, a.rowLength, b.base + 10, b.rowLength)
-    }
-
     public static func compare(_ a: Cell, _ b: Cell) -> Int {
         var c = compareBytes(a.row, b.row)
         if c != 0 { return c }

@@ -135,15 +135,6 @@ final class MemStoreSegment: @unchecked Sendable {
         link(node, height: h, sequenceId: sequenceId, cellLength: cellLength, timestamp: timestamp)
     }
 
-    /// Copies an encoded cell in and links it.
-    func insert(encoded: EncodedCell, sequenceId: UInt64) {
-        let h = randomHeight()
-        let n = encoded.totalLength
-        let node = allocate(Self.nodeHeader + 8 * h + n)
-        (node + Self.nodeHeader + 8 * h).copyMemory(from: encoded.base, byteCount: n)
-        link(node, height: h, sequenceId: sequenceId, cellLength: n, timestamp: encoded.timestamp)
-    }
-
     private func link(_ node: UnsafeMutableRawPointer, height h: Int, sequenceId: UInt64, cellLength: Int, timestamp: Int64) {
         node.storeBytes(of: sequenceId, as: UInt64.self)
         node.storeBytes(of: UInt32(h), toByteOffset: 8, as: UInt32.self)
