@@ -49,6 +49,9 @@ public struct Scan: Sendable, Hashable {
     public var raw = false
     /// Stop after this many rows; 0 means no limit.
     public var limit = 0
+    /// Whether blocks read from disk enter the block cache (HBase's `setCacheBlocks`); a one-off full
+    /// scan turns it off to leave the cache to hot data.
+    public var cacheBlocks = true
 
     public init(startRow: [UInt8] = [], stopRow: [UInt8] = []) {
         self.startRow = startRow

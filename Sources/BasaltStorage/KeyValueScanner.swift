@@ -1,6 +1,6 @@
 import BasaltCore
 
-/// A cell as a scanner yields it: a pointer to its encoded bytes (valid while the scanner lives) and its
+/// A cell as a scanner yields it: a pointer to its encoded bytes (valid until the scanner moves) and its
 /// sequence id.
 struct CellRef {
     let pointer: UnsafeRawPointer
@@ -8,18 +8,18 @@ struct CellRef {
     var cell: EncodedCell { EncodedCell(pointer) }
 }
 
-/// An ordered source of cells: a MemStore segment now, an HFile later. A store's scanner merges several.
-/// Owned by one reader; not thread-safe.
+/// An ordered source of cells: a MemStore segment or an HFile. A store's scanner merges several.
+/// Moving may read from disk, so it throws. Owned by one reader; not thread-safe.
 protocol KeyValueScanner: AnyObject {
     /// The current cell, or nil when the source is exhausted.
     var peek: CellRef? { get }
     /// Moves past the current cell.
-    func next()
+    func next() throws
     /// Positions at the first cell at or after `key` (any direction).
-    func seek(_ key: EncodedCell)
-    /// A cell of the last row below `row` (of the last row when `row` is nil), for reversed scans; the
-    /// pointer stays valid while the scanner lives.
-    func lastRow(below row: UnsafeRawBufferPointer?) -> UnsafeRawPointer?
+    func seek(_ key: EncodedCell) throws
+    /// A cell (or key) of the last row below `row` (of the last row when `row` is nil), for reversed
+    /// scans; the pointer stays valid until the next call.
+    func lastRow(below row: UnsafeRawBufferPointer?) throws -> UnsafeRawPointer?
 }
 
 /// Merges several sources into one ordered stream. Linear selection of the smallest head: stores have
@@ -55,9 +55,9 @@ final class MergingScanner {
         return sources[current].peek
     }
 
-    func next() {
+    func next() throws {
         guard let current else { return }
-        sources[current].next()
+        try sources[current].next()
         if sources.count == 1 {
             if sources[0].peek == nil { self.current = nil }
         } else {
@@ -65,17 +65,17 @@ final class MergingScanner {
         }
     }
 
-    func seek(_ key: EncodedCell) {
-        for s in sources { s.seek(key) }
+    func seek(_ key: EncodedCell) throws {
+        for s in sources { try s.seek(key) }
         pick()
     }
 
     /// The greatest row below `row` among the sources (copied), or nil.
-    func lastRow(below row: [UInt8]?) -> [UInt8]? {
+    func lastRow(below row: [UInt8]?) throws -> [UInt8]? {
         var best: [UInt8]?
-        let probe: (UnsafeRawBufferPointer?) -> Void = { r in
+        let probe: (UnsafeRawBufferPointer?) throws -> Void = { r in
             for s in self.sources {
-                guard let p = s.lastRow(below: r) else { continue }
+                guard let p = try s.lastRow(below: r) else { continue }
                 let c = EncodedCell(p)
                 if let b = best {
                     if b.withUnsafeBytes({ CellComparator.compareBytes(c.row, $0) }) > 0 { best = Array(c.row) }
@@ -84,7 +84,7 @@ final class MergingScanner {
                 }
             }
         }
-        if let row { row.withUnsafeBytes { probe($0) } } else { probe(nil) }
+        if let row { try row.withUnsafeBytes { try probe($0) } } else { try probe(nil) }
         return best
     }
 }

@@ -41,6 +41,7 @@ public final class MemStore: @unchecked Sendable {
     public var cellCount: Int { lock.withLock { active.cellCount + (snapshotSegment?.cellCount ?? 0) } }
     public var activeDataSize: Int { lock.withLock { active.dataSize } }
     public var snapshotDataSize: Int { lock.withLock { snapshotSegment?.dataSize ?? 0 } }
+    public var snapshotCellCount: Int { lock.withLock { snapshotSegment?.cellCount ?? 0 } }
 
     /// Freezes the active segment for a flush. Returns false (and changes nothing) when a snapshot is
     /// already waiting or the active segment is empty.
@@ -134,12 +135,12 @@ final class SegmentScanner: KeyValueScanner {
         return CellRef(pointer: p, sequenceId: s)
     }
 
-    func next() {
+    func next() throws {
         index += 1
         settle()
     }
 
-    func seek(_ key: EncodedCell) {
+    func seek(_ key: EncodedCell) throws {
         started = true
         following = memStore.lock.withLock { segment.seek(key, sequenceId: .max) }
         nextBatch = 4
@@ -147,7 +148,7 @@ final class SegmentScanner: KeyValueScanner {
         settle()
     }
 
-    func lastRow(below row: UnsafeRawBufferPointer?) -> UnsafeRawPointer? {
+    func lastRow(below row: UnsafeRawBufferPointer?) throws -> UnsafeRawPointer? {
         memStore.lock.withLock { () -> UnsafeRawPointer? in
             guard let n = segment.lastNode(rowBelow: row) else { return nil }
             return MemStoreSegment.cell(n)

@@ -8,6 +8,7 @@ extension Region {
         try checkRow(inc.row)
         guard !inc.columns.isEmpty else { throw StorageError(.invalidArgument, "increment for row '\(Bytes.toStringBinary(inc.row))' names no column") }
         for c in inc.columns { try checkFamily(c.family) }
+        try checkResources()
         try rowLocks.lock(inc.row)
         defer { rowLocks.unlock(inc.row) }
         let now = clock()
@@ -41,6 +42,7 @@ extension Region {
         try checkRow(app.row)
         guard !app.columns.isEmpty else { throw StorageError(.invalidArgument, "append for row '\(Bytes.toStringBinary(app.row))' names no column") }
         for c in app.columns { try checkFamily(c.family) }
+        try checkResources()
         try rowLocks.lock(app.row)
         defer { rowLocks.unlock(app.row) }
         let now = clock()
@@ -80,6 +82,7 @@ extension Region {
             let d = resolvedDurability(m.durability)
             if d.strength > durability.strength { durability = d }
         }
+        try checkResources()
         try rowLocks.lock(cam.row)
         defer { rowLocks.unlock(cam.row) }
         let now = clock()

@@ -20,6 +20,14 @@ public final class Region: @unchecked Sendable {
         public var rowLockTimeout: Duration = .seconds(30)
         /// `hbase.hregion.memstore.mslab.max.allocation`.
         public var mslabMaxAllocation = 256 * 1024
+        /// Which files to compact, and when writes wait for a compaction.
+        public var compaction = CompactionPolicy()
+        /// `hbase.busy.wait.duration`: longest a write waits for memory (a flush) before failing with
+        /// `REGION_TOO_BUSY`.
+        public var busyWaitDuration: Duration = .seconds(60)
+        /// `hbase.hstore.blockingWaitTime`: longest a write waits for a compaction while a store has too
+        /// many files; after it the write proceeds.
+        public var blockingWaitTime: Duration = .milliseconds(90_000)
 
         public init() {}
 
@@ -27,6 +35,9 @@ public final class Region: @unchecked Sendable {
             maxCellSize = try conf.int("hbase.server.keyvalue.maxsize", default: maxCellSize)
             rowLockTimeout = .milliseconds(try conf.int("hbase.rowlock.wait.duration", default: 30_000))
             mslabMaxAllocation = try conf.int("hbase.hregion.memstore.mslab.max.allocation", default: mslabMaxAllocation)
+            compaction = try CompactionPolicy(conf, flushSize: try conf.int("hbase.hregion.memstore.flush.size", default: 128 * 1024 * 1024))
+            busyWaitDuration = .milliseconds(try conf.int("hbase.busy.wait.duration", default: 60_000))
+            blockingWaitTime = .milliseconds(try conf.int("hbase.hstore.blockingWaitTime", default: 90_000))
         }
     }
 
@@ -43,16 +54,40 @@ public final class Region: @unchecked Sendable {
     let encodedNameBytes: [UInt8]
     let tableNameBytes: [UInt8]
     private let closed = Atomic<Bool>(false)
+    /// Where the region's HFiles live; nil for a MemStore-only region (it cannot flush).
+    public let files: RegionFiles?
+    /// The engine that owns this region (memory budget, flush and compaction scheduling), if any.
+    weak var host: (any RegionHost)?
+    /// Bytes the MemStores hold, as the flush triggers count them (cell bytes plus index overhead).
+    let memStoreAccounted = Atomic<Int>(0)
+    /// Wall-clock ms of the oldest edit not yet flushed; 0 when there is none.
+    let oldestUnflushedEdit = Atomic<Int64>(0)
+    /// Set once a flush has been asked for, cleared when one completes.
+    let flushRequested = Atomic<Bool>(false)
+    /// The most files any store holds (kept current by flushes and compactions).
+    let maxStoreFiles = Atomic<Int>(0)
+    /// Serialises flushes (and a compaction's swap) of this region.
+    let flushLock = Lock()
+    /// A snapshot whose flush has not completed yet: its sequence id and accounted bytes. Under `flushLock`.
+    var pendingFlush: (sequenceId: UInt64, accounted: Int, oldestEdit: Int64)?
+    /// The sequence id up to which every edit is in HFiles.
+    let flushedSequenceIdStorage = Atomic<UInt64>(0)
+    /// Waits of writers for a flush or compaction of this region.
+    let resourceCondition = NSCondition()
 
     /// The server's wall clock in ms.
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// Opens a region: builds its stores and replays its WAL entries (those above `flushedSequenceId`).
+    /// Opens a region: opens its stores' HFiles (when it has `files`) and replays its WAL entries above
+    /// what each store already holds on disk (and above `flushedSequenceId`).
     public init(
         info: RegionInfo, descriptor: TableDescriptor, wal: WAL?, pool: MemStoreChunkPool,
-        configuration: Configuration = .init(), flushedSequenceId: UInt64 = 0,
+        configuration: Configuration = .init(), flushedSequenceId: UInt64 = 0, files: RegionFiles? = nil,
+        host: (any RegionHost)? = nil,
         clock: @escaping @Sendable () -> Int64 = Region.systemClock, logger: Logger = Logger(label: "basalt.region")
     ) throws {
+        self.files = files
+        self.host = host
         self.info = info
         self.descriptor = descriptor
         self.configuration = configuration
@@ -62,26 +97,43 @@ public final class Region: @unchecked Sendable {
         self.encodedNameBytes = info.encodedNameBytes
         self.tableNameBytes = info.table.nameBytes
         self.rowLocks = RowLocks(timeout: configuration.rowLockTimeout)
-        self.stores = descriptor.families.map { Store(family: $0, pool: pool, maxAllocation: configuration.mslabMaxAllocation) }
-        var maxSeq = flushedSequenceId
+        if let files { try files.fileSystem.createDirectory(files.directory) }
+        self.stores = try descriptor.families.map {
+            try Store(family: $0, pool: pool, maxAllocation: configuration.mslabMaxAllocation, files: files, logger: logger)
+        }
+        let storeFlushed = stores.map { max($0.flushedSequenceId, flushedSequenceId) }
+        var maxSeq = storeFlushed.max() ?? flushedSequenceId
+        let onDisk = storeFlushed.min() ?? flushedSequenceId
+        flushedSequenceIdStorage.store(onDisk, ordering: .relaxed)
         var replayed = 0
+        var accounted = 0
         if let wal {
             let stores = self.stores
             try wal.replay(encodedRegionName: encodedNameBytes) { entry in
-                guard entry.sequenceId > flushedSequenceId else { return }
+                guard entry.sequenceId > onDisk else { return }
+                var used = false
                 for cell in entry.cells {
-                    guard let store = stores.first(where: { $0.family.name == cell.family }) else { continue }
-                    store.memStore.insert(cell, timestamp: cell.timestamp, sequenceId: entry.sequenceId)
+                    guard let i = stores.firstIndex(where: { $0.family.name == cell.family }), entry.sequenceId > storeFlushed[i] else { continue }
+                    stores[i].memStore.insert(cell, timestamp: cell.timestamp, sequenceId: entry.sequenceId)
+                    accounted += Self.accountedSize(cell)
+                    used = true
                 }
                 maxSeq = max(maxSeq, entry.sequenceId)
-                replayed += 1
+                if used { replayed += 1 }
             }
         }
         self.mvcc = MVCC(startingAfter: maxSeq)
+        if let wal, onDisk > 0 { try wal.regionFlushed(encodedRegionName: encodedNameBytes, sequenceId: onDisk) }
+        memStoreAccounted.store(accounted, ordering: .relaxed)
+        if accounted > 0 { oldestUnflushedEdit.store(clock(), ordering: .relaxed) }
+        maxStoreFiles.store(stores.map(\.fileCount).max() ?? 0, ordering: .relaxed)
         if replayed > 0 {
             logger.info("replayed WAL", metadata: ["region": "\(info.encodedName)", "entries": "\(replayed)", "maxSequenceId": "\(maxSeq)"])
         }
     }
+
+    /// What one cell counts for the flush triggers: its bytes plus the MemStore's per-cell index overhead.
+    @inline(__always) static func accountedSize(_ c: Cell) -> Int { c.encodedLength + 40 }
 
     /// Stops accepting reads and writes once those in flight finish.
     public func close() {
@@ -152,14 +204,21 @@ public final class Region: @unchecked Sendable {
                     throw error
                 }
             }
+            var added = 0
+            for c in cells { added += Self.accountedSize(c) }
             if stores.count == 1 {
                 stores[0].memStore.insert(cells[...], timestamp: { $0.timestamp == Cell.latestTimestamp ? now : $0.timestamp }, sequenceId: seq)
             } else {
                 for c in cells {
-                    store(named: c.family)!.memStore.insert(c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp, sequenceId: seq)
+                    store(named: c.family)?.memStore.insert(c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp, sequenceId: seq)
                 }
             }
+            let size = memStoreAccounted.add(added, ordering: .relaxed).newValue
+            if oldestUnflushedEdit.load(ordering: .relaxed) == 0 {
+                _ = oldestUnflushedEdit.compareExchange(expected: 0, desired: now, ordering: .relaxed)
+            }
             mvcc.complete(seq)
+            if let host { host.memStoreGrew(self, by: added, regionSize: size) }
         }
     }
 
@@ -171,6 +230,7 @@ public final class Region: @unchecked Sendable {
         try checkRow(put.row)
         guard !put.isEmpty else { throw StorageError(.invalidArgument, "put for row '\(Bytes.toStringBinary(put.row))' has no cells") }
         for c in put.cells { try checkCell(c) }
+        try checkResources()
         try rowLocks.lock(put.row)
         defer { rowLocks.unlock(put.row) }
         let now = clock()
@@ -192,6 +252,7 @@ public final class Region: @unchecked Sendable {
         try checkOpen()
         try checkRow(delete.row)
         for m in delete.markers { try checkCell(m) }
+        try checkResources()
         try rowLocks.lock(delete.row)
         defer { rowLocks.unlock(delete.row) }
         let now = clock()
@@ -241,6 +302,7 @@ public final class Region: @unchecked Sendable {
             if d.strength > durability.strength { durability = d }
         }
         let rows = Array(Set(mutations.map(\.row))).sorted { CellComparator.compareBytes($0, $1) < 0 }
+        try checkResources()
         try rowLocks.lock(rows: rows)
         defer { rowLocks.unlock(rows: rows) }
         let now = clock()
@@ -268,7 +330,7 @@ public final class Region: @unchecked Sendable {
         scan.maxVersions = get.maxVersions
         scan.timeRange = get.timeRange
         scan.limit = 1
-        return try scanner(scan, now: now).next() ?? RowResult(row: get.row, cells: [])
+        return try scanner(scan, now: now, getRow: get.row).next() ?? RowResult(row: get.row, cells: [])
     }
 
     /// Opens a scanner fixed at the current read point.
@@ -277,7 +339,8 @@ public final class Region: @unchecked Sendable {
         return try scanner(scan, now: clock())
     }
 
-    func scanner(_ scan: Scan, now: Int64) throws -> RegionScanner {
+    /// `getRow`: the scan reads exactly this row (a get), so bloom filters may skip files.
+    func scanner(_ scan: Scan, now: Int64, getRow: [UInt8]? = nil) throws -> RegionScanner {
         guard scan.maxVersions >= 1 else { throw StorageError(.invalidArgument, "versions must be at least 1, got \(scan.maxVersions)") }
         let readPoint = mvcc.readPoint
         var chosen: [StoreScanner] = []
@@ -285,11 +348,17 @@ public final class Region: @unchecked Sendable {
             for f in families.keys { try checkFamily(f) }
             for s in stores {
                 guard let wanted = families[s.family.name] else { continue }
-                chosen.append(s.scanner(readPoint: readPoint, qualifiers: wanted, maxVersions: scan.maxVersions, timeRange: scan.timeRange, raw: scan.raw, now: now))
+                chosen.append(s.scanner(
+                    readPoint: readPoint, qualifiers: wanted, maxVersions: scan.maxVersions, timeRange: scan.timeRange, raw: scan.raw,
+                    now: now, row: getRow, cacheBlocks: scan.cacheBlocks))
             }
         } else {
-            chosen = stores.map { $0.scanner(readPoint: readPoint, qualifiers: nil, maxVersions: scan.maxVersions, timeRange: scan.timeRange, raw: scan.raw, now: now) }
+            chosen = stores.map {
+                $0.scanner(
+                    readPoint: readPoint, qualifiers: nil, maxVersions: scan.maxVersions, timeRange: scan.timeRange, raw: scan.raw,
+                    now: now, row: getRow, cacheBlocks: scan.cacheBlocks)
+            }
         }
-        return RegionScanner(scan: scan, stores: chosen)
+        return try RegionScanner(scan: scan, stores: chosen)
     }
 }

@@ -10,33 +10,33 @@ public final class RegionScanner {
     private var reverseBound: [UInt8]?
     private var done = false
 
-    init(scan: Scan, stores: [StoreScanner]) {
+    init(scan: Scan, stores: [StoreScanner]) throws {
         self.scan = scan
         self.stores = stores
         if scan.reversed {
             // Rows at or below startRow: the bound is the smallest row above it.
             reverseBound = scan.startRow.isEmpty ? nil : scan.startRow + [0]
         } else {
-            for s in stores { s.seek(toRow: scan.startRow) }
+            for s in stores { try s.seek(toRow: scan.startRow) }
         }
     }
 
     /// The next row with something to return, or nil at the end.
-    public func next() -> RowResult? {
+    public func next() throws -> RowResult? {
         while !done {
             if scan.limit > 0 && rowsReturned >= scan.limit {
                 done = true
                 return nil
             }
-            guard let row = scan.reversed ? nextRowReversed() : nextRowForward() else {
+            guard let row = try scan.reversed ? nextRowReversed() : nextRowForward() else {
                 done = true
                 return nil
             }
             var cells: [Cell] = []
             for s in stores {
-                if scan.reversed { s.seek(toRow: row) }
+                if scan.reversed { try s.seek(toRow: row) }
                 if let r = s.currentRow, row.withUnsafeBytes({ CellComparator.compareBytes(r, $0) }) == 0 {
-                    s.collectRow(row, into: &cells)
+                    try s.collectRow(row, into: &cells)
                 }
             }
             if !cells.isEmpty {
@@ -48,9 +48,9 @@ public final class RegionScanner {
     }
 
     /// Every remaining row.
-    public func all() -> [RowResult] {
+    public func all() throws -> [RowResult] {
         var out: [RowResult] = []
-        while let r = next() { out.append(r) }
+        while let r = try next() { out.append(r) }
         return out
     }
 
@@ -66,10 +66,10 @@ public final class RegionScanner {
         return Array(best)
     }
 
-    private func nextRowReversed() -> [UInt8]? {
+    private func nextRowReversed() throws -> [UInt8]? {
         var best: [UInt8]?
         for s in stores {
-            guard let r = s.lastRow(below: reverseBound) else { continue }
+            guard let r = try s.lastRow(below: reverseBound) else { continue }
             if let b = best, CellComparator.compareBytes(r, b) <= 0 { continue }
             best = r
         }

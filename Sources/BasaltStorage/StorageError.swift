@@ -22,6 +22,11 @@ public struct StorageError: BasaltError, Equatable {
         case rowLockTimeout = "ROW_LOCK_TIMEOUT"
         /// An increment or append found a value it cannot work on.
         case incompatibleValue = "INCOMPATIBLE_VALUE"
+        /// An HFile fails its checks (checksum, truncation, bad layout); the message names file and offset.
+        case corruptFile = "CORRUPT_FILE"
+        /// The region holds too much unflushed data (or too many files) and the wait for a flush or
+        /// compaction timed out. Retryable: the client backs off and tries again.
+        case regionTooBusy = "REGION_TOO_BUSY"
     }
 
     public let kind: Code
@@ -36,7 +41,7 @@ public struct StorageError: BasaltError, Equatable {
 
     public var isRetryable: Bool {
         switch kind {
-        case .wrongRegion, .rowLockTimeout, .closed: true
+        case .wrongRegion, .rowLockTimeout, .closed, .regionTooBusy: true
         default: false
         }
     }

@@ -1,23 +1,163 @@
 import BasaltCore
+import Logging
 
-/// One column family of one region: its settings and its MemStore (HFiles join in the read/flush issue).
-/// Safe to share across threads (the MemStore guards itself; the descriptor is immutable).
-public final class Store: Sendable {
+/// One column family of one region: its settings, its MemStore and its HFiles (oldest first).
+///
+/// The file list and the MemStore snapshot change together under `lock` (a flush adds the file and drops
+/// the snapshot in one step), and a reader takes both under the same lock, so it never sees the data
+/// twice or not at all. Safe to share across threads.
+public final class Store: @unchecked Sendable {
     public let family: ColumnFamilyDescriptor
     public let memStore: MemStore
+    let regionFiles: RegionFiles?
+    let logger: Logger
+    /// Guards `files` and `compacting`, and the MemStore snapshot swap.
+    private let lock = Lock()
+    private var files: [HFileReader] = []
+    private var compacting = false
+    /// Files that could not be opened and were set aside in `.corrupt/`.
+    public private(set) var corruptFiles: [String] = []
 
-    init(family: ColumnFamilyDescriptor, pool: MemStoreChunkPool, maxAllocation: Int) {
+    init(family: ColumnFamilyDescriptor, pool: MemStoreChunkPool, maxAllocation: Int, files regionFiles: RegionFiles?, logger: Logger) throws {
         self.family = family
         self.memStore = MemStore(pool: pool, maxAllocation: maxAllocation)
+        self.regionFiles = regionFiles
+        self.logger = logger
+        if let regionFiles { try openFiles(regionFiles) }
     }
 
+    /// Opens every HFile of the family folder. A file that cannot be opened is moved to `.corrupt/` and
+    /// reported (the others still serve); inputs of a compaction whose output made it to disk are deleted.
+    private func openFiles(_ rf: RegionFiles) throws {
+        let fs = rf.fileSystem
+        let dir = rf.familyDirectory(family)
+        try fs.createDirectory(dir)
+        var opened: [HFileReader] = []
+        for name in try fs.list(dir) where !name.hasPrefix(".") {
+            let path = joinPath(dir, name)
+            do {
+                opened.append(try HFileReader(fileSystem: fs, path: path, cache: rf.blockCache))
+            } catch {
+                let aside = joinPath(rf.directory, ".corrupt", String(decoding: family.name, as: UTF8.self))
+                try fs.createDirectory(aside)
+                try fs.rename(path, to: joinPath(aside, name))
+                corruptFiles.append(name)
+                logger.error("HFile cannot be opened; moved aside", metadata: ["file": "\(path)", "movedTo": "\(aside)", "error": "\(error)"])
+            }
+        }
+        let superseded = Set(opened.flatMap(\.info.compactedFrom))
+        for r in opened where superseded.contains(r.name) {
+            logger.info("deleting a compacted file left by a crash", metadata: ["file": "\(r.path)"])
+            r.markCompactedAway()
+        }
+        files = opened.filter { !superseded.contains($0.name) }
+        files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+    }
+
+    /// The store's files, oldest first.
+    public var storeFiles: [HFileReader] { lock.withLock { files } }
+    public var fileCount: Int { lock.withLock { files.count } }
+    /// The highest sequence id in this store's files: WAL edits at or below it are already on disk.
+    public var flushedSequenceId: UInt64 { lock.withLock { files.last?.info.maxSequenceId ?? 0 } }
+    /// Bytes of data blocks in the store's files.
+    public var storeFileSize: Int { lock.withLock { files.reduce(0) { $0 + $1.info.dataBytes } } }
+
     /// A scanner over this store for one read, at `readPoint`, with TTL judged against `now` (ms).
-    func scanner(readPoint: UInt64, qualifiers: Set<[UInt8]>?, maxVersions: Int, timeRange: TimeRange, raw: Bool, now: Int64) -> StoreScanner {
+    /// `row` (for a get) lets bloom filters skip files.
+    func scanner(readPoint: UInt64, qualifiers: Set<[UInt8]>?, maxVersions: Int, timeRange: TimeRange, raw: Bool, now: Int64, row: [UInt8]? = nil, cacheBlocks: Bool = true) -> StoreScanner {
         let ttlCutoff: Int64 = family.timeToLive == ColumnFamilyDescriptor.forever ? .min : now - Int64(family.timeToLive) * 1000
         let sorted = qualifiers.map { $0.sorted { CellComparator.compareBytes($0, $1) < 0 } }
         let matcher = ScanQueryMatcher(
             maxVersions: min(maxVersions, raw ? Int.max : family.maxVersions), minVersions: family.minVersions,
             ttlCutoff: ttlCutoff, timeRange: timeRange, qualifiers: sorted, raw: raw)
-        return StoreScanner(family: family.name, sources: memStore.scanners(readPoint: readPoint), matcher: matcher)
+        var (sources, current) = lock.withLock { (memStore.scanners(readPoint: readPoint), files) }
+        let expiredBelow = family.minVersions == 0 && !raw ? ttlCutoff : .min
+        for f in current.reversed() {
+            if !f.mayContain(timeRange: timeRange) { continue }
+            if f.info.maxTimestamp < expiredBelow { continue }
+            if let row, !row.withUnsafeBytes({ f.mayContain(row: $0, qualifiers: qualifiers) }) { continue }
+            sources.append(f.scanner(cacheBlocks: cacheBlocks))
+        }
+        current.removeAll()
+        return StoreScanner(family: family.name, sources: sources, matcher: matcher)
     }
+
+    // MARK: flush
+
+    /// Writes the MemStore snapshot to a new HFile (temporary name, fsync, rename), stamped with
+    /// `sequenceId`, and returns it opened; nil when there is no snapshot or it is empty. The store does
+    /// not use the file until `commitFlush`.
+    func writeSnapshot(sequenceId: UInt64, now: Int64) throws -> HFileReader? {
+        guard let rf = regionFiles else { throw StorageError(.invalidArgument, "this region has no data folder: it cannot flush") }
+        let result: HFileReader?? = try memStore.withSnapshotCells { cells -> HFileReader? in
+            guard !cells.isEmpty else { return nil }
+            return try writeFile(rf, expectedKeys: cells.count, now: now) { writer in
+                for (p, seq) in cells { try writer.append(EncodedCell(p), sequenceId: seq) }
+            } extra: { info in
+                info.maxSequenceId = max(info.maxSequenceId, sequenceId)
+            }
+        }
+        return result ?? nil
+    }
+
+    /// Writes a file through `body` to `.tmp/`, fsyncs, renames it into the family folder and opens it.
+    func writeFile(_ rf: RegionFiles, expectedKeys: Int, now: Int64, _ body: (HFileWriter) throws -> Void, extra: (inout HFileInfo) -> Void) throws -> HFileReader {
+        let fs = rf.fileSystem
+        let name = RegionFiles.newFileName()
+        try fs.createDirectory(rf.temporaryDirectory)
+        let tmp = joinPath(rf.temporaryDirectory, name)
+        let writer = try HFileWriter(
+            fileSystem: fs, path: tmp, blockSize: family.blockSize, bloomType: family.bloomFilter, expectedKeys: expectedKeys, createdAt: now)
+        do {
+            try body(writer)
+            try writer.finish(extra: extra)
+        } catch {
+            writer.abort()
+            try? fs.delete(tmp)
+            throw error
+        }
+        let dir = rf.familyDirectory(family)
+        let path = joinPath(dir, name)
+        try fs.rename(tmp, to: path)
+        try fs.syncDirectory(dir)
+        return try HFileReader(fileSystem: fs, path: path, cache: rf.blockCache)
+    }
+
+    /// Puts a flushed file in service and drops the snapshot it came from, atomically for readers.
+    func commitFlush(_ file: HFileReader?) {
+        lock.withLock {
+            if let file {
+                files.append(file)
+                files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+            }
+            memStore.clearSnapshot()
+        }
+    }
+
+    // MARK: compaction
+
+    /// Claims the store for a compaction of the files `select` picks from the current list (oldest
+    /// first); nil when one is already running or nothing is picked.
+    func beginCompaction(_ select: ([HFileReader]) -> [HFileReader]?) -> [HFileReader]? {
+        lock.withLock {
+            guard !compacting, let chosen = select(files), !chosen.isEmpty else { return nil }
+            compacting = true
+            return chosen
+        }
+    }
+
+    /// Swaps a compaction's inputs for its output (nil when the compaction failed: nothing changes).
+    func endCompaction(inputs: [HFileReader], output: HFileReader?) {
+        lock.withLock {
+            compacting = false
+            guard let output else { return }
+            let gone = Set(inputs.map(\.name))
+            files.removeAll { gone.contains($0.name) }
+            files.append(output)
+            files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+        }
+        if output != nil { for f in inputs { f.markCompactedAway() } }
+    }
+
+    public var isCompacting: Bool { lock.withLock { compacting } }
 }

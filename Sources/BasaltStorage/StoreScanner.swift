@@ -1,7 +1,6 @@
 import BasaltCore
 
-/// Reads one store (column family) for one scan: merges its sources (MemStore segments now, HFiles
-/// later) and passes each row's cells through a `ScanQueryMatcher`. Used a row at a time by
+/// Reads one store (column family) for one scan: merges its sources (MemStore segments and HFiles) and passes each row's cells through a `ScanQueryMatcher`. Used a row at a time by
 /// `RegionScanner`. Owned by one reader; not thread-safe.
 final class StoreScanner {
     let family: [UInt8]
@@ -16,10 +15,10 @@ final class StoreScanner {
     }
 
     /// Positions at the first cell of `row` (or of the next row after it).
-    func seek(toRow row: [UInt8]) {
+    func seek(toRow row: [UInt8]) throws {
         let n = EncodedCell.headerLength + EncodedCell.keyLength(rowLength: row.count, familyLength: family.count, qualifierLength: 0)
         if seekKey.count < n { seekKey = [UInt8](repeating: 0, count: n) }
-        seekKey.withUnsafeMutableBytes { dst in
+        try seekKey.withUnsafeMutableBytes { dst in
             row.withUnsafeBytes { r in
                 family.withUnsafeBytes { f in
                     _ = EncodedCell.write(
@@ -27,7 +26,7 @@ final class StoreScanner {
                         timestamp: .max, type: CellType.maximum.rawValue, value: UnsafeRawBufferPointer(start: nil, count: 0))
                 }
             }
-            merger.seek(EncodedCell(UnsafeRawPointer(dst.baseAddress!)))
+            try merger.seek(EncodedCell(UnsafeRawPointer(dst.baseAddress!)))
         }
     }
 
@@ -36,7 +35,7 @@ final class StoreScanner {
 
     /// Consumes every cell of the current row, appending what the matcher keeps to `out`. `row` is the
     /// row's bytes, shared by every cell built.
-    func collectRow(_ row: [UInt8], into out: inout [Cell]) {
+    func collectRow(_ row: [UInt8], into out: inout [Cell]) throws {
         matcher.startRow()
         while let ref = merger.peek {
             let c = ref.cell
@@ -47,10 +46,10 @@ final class StoreScanner {
                     row: row, family: family, qualifier: Array(c.qualifier), timestamp: c.timestamp, type: c.type,
                     value: Array(c.value), sequenceId: ref.sequenceId))
             }
-            merger.next()
+            try merger.next()
         }
     }
 
     /// The greatest row below `row` (the last row when nil) that this store holds.
-    func lastRow(below row: [UInt8]?) -> [UInt8]? { merger.lastRow(below: row) }
+    func lastRow(below row: [UInt8]?) throws -> [UInt8]? { try merger.lastRow(below: row) }
 }

@@ -37,6 +37,8 @@ public final class WAL: @unchecked Sendable {
         public var asyncFlushInterval: Duration = .milliseconds(100)
         /// File name prefix (a region server uses its server name).
         public var prefix: String = "wal"
+        /// Where files whose edits are all flushed go (HBase's `oldWALs`); nil: `<grandparent>/oldWALs`.
+        public var archiveDirectory: String?
 
         public init() {}
 
@@ -70,6 +72,14 @@ public final class WAL: @unchecked Sendable {
     private var closed = false
     private var parked: [Waiter] = []
     private var stats = Statistics()
+    /// Highest sequence id per region: appended but not yet written / being written / in the current file.
+    private var pendingRegions: [[UInt8]: UInt64] = [:]
+    private var writingRegions: [[UInt8]: UInt64] = [:]
+    private var currentFileRegions: [[UInt8]: UInt64] = [:]
+    /// Closed files, oldest first, with the highest sequence id of each region they hold.
+    private var rolledFiles: [(number: UInt64, path: String, regions: [[UInt8]: UInt64])] = []
+    /// Per region, the sequence id up to which its edits are flushed.
+    private var flushedUpTo: [[UInt8]: UInt64] = [:]
 
     /// Counters that show how well group commit works: appends per write and per fsync.
     public struct Statistics: Sendable, Equatable {
@@ -77,6 +87,7 @@ public final class WAL: @unchecked Sendable {
         public var groupWrites = 0
         public var syncs = 0
         public var bytes: Int64 = 0
+        public var archivedFiles = 0
     }
 
     public var statistics: Statistics { cond.withLock { stats } }
@@ -95,7 +106,11 @@ public final class WAL: @unchecked Sendable {
         var highest: UInt64 = 0
         for (number, name) in try Self.listFiles(fileSystem, directory, prefix: configuration.prefix) {
             let path = joinPath(directory, name)
-            let outcome = try WALReader.read(fileSystem: fileSystem, path: path) { _ in }
+            var regions: [[UInt8]: UInt64] = [:]
+            let outcome = try WALReader.read(fileSystem: fileSystem, path: path) { e in
+                regions[e.encodedRegionName] = max(regions[e.encodedRegionName] ?? 0, e.sequenceId)
+            }
+            rolledFiles.append((number, path, regions))
             if let torn = outcome.tornAt {
                 logger.warning("truncating torn WAL tail", metadata: ["file": "\(path)", "offset": "\(torn)"])
                 try fileSystem.truncate(path, to: outcome.validLength)
@@ -121,6 +136,8 @@ public final class WAL: @unchecked Sendable {
         }.sorted { $0.0 < $1.0 }
     }
 
+    private var currentPath: String { joinPath(directory, "\(configuration.prefix).\(String(format: "%020llu", fileNumber))") }
+
     /// Paths of the WAL files, oldest first.
     public func filePaths() throws -> [String] {
         try Self.listFiles(fileSystem, directory, prefix: configuration.prefix).map { joinPath(directory, $0.1) }
@@ -128,9 +145,12 @@ public final class WAL: @unchecked Sendable {
 
     /// Called with `cond` held or during init.
     private func openNextFile() throws {
+        if file != nil {
+            rolledFiles.append((fileNumber, currentPath, currentFileRegions))
+            currentFileRegions = [:]
+        }
         fileNumber += 1
-        let name = "\(configuration.prefix).\(String(format: "%020llu", fileNumber))"
-        let path = joinPath(directory, name)
+        let path = currentPath
         let f = try fileSystem.openForAppend(path, truncate: true)
         try WALReader.fileHeader(number: fileNumber).withUnsafeBytes { try f.append($0) }
         try fileSystem.syncDirectory(directory)
@@ -152,6 +172,11 @@ public final class WAL: @unchecked Sendable {
         encodeCells(pending)
         WALEntryEncoder.finish(pending, entryStart: start)
         appendedEnd += Int64(pending.count - start)
+        if let old = pendingRegions[encodedRegionName] {
+            if sequenceId > old { pendingRegions[encodedRegionName] = sequenceId }
+        } else {
+            pendingRegions[encodedRegionName] = sequenceId
+        }
         stats.appends += 1
         let myEnd = appendedEnd
         switch durability {
@@ -235,6 +260,7 @@ public final class WAL: @unchecked Sendable {
         while true {
             writerActive = true
             swap(&pending, &spare)
+            swap(&pendingRegions, &writingRegions)
             let target = appendedEnd
             let needSync = fsyncWantedEnd > syncedEnd
             let group = spare
@@ -253,6 +279,8 @@ public final class WAL: @unchecked Sendable {
                 failure = StorageError(.walFailed, "writing WAL file \(fileNumber) in '\(directory)' failed: \(err); the WAL accepts no more writes")
                 logger.error("WAL write failed", metadata: ["error": "\(err)"])
             } else {
+                for (r, seq) in writingRegions where seq > (currentFileRegions[r] ?? 0) { currentFileRegions[r] = seq }
+                writingRegions.removeAll(keepingCapacity: true)
                 writtenEnd = target
                 stats.groupWrites += 1
                 stats.bytes = target
@@ -338,10 +366,52 @@ public final class WAL: @unchecked Sendable {
     }
 
     /// Every whole entry of one region across all files, oldest file first (flushes pending bytes first).
+    /// A file archived meanwhile held nothing unflushed for this region and is skipped.
     public func replay(encodedRegionName: [UInt8], _ body: (WALEntry) throws -> Void) throws {
         try sync(fsync: false)
-        for path in try filePaths() {
+        for path in try filePaths() where fileSystem.exists(path) {
             try WALReader.read(fileSystem: fileSystem, path: path, regionFilter: encodedRegionName, body)
+        }
+    }
+
+    /// The archive folder for files whose edits are all flushed.
+    public var archiveDirectory: String {
+        configuration.archiveDirectory ?? joinPath(parentPath(parentPath(directory)), "oldWALs")
+    }
+
+    /// Live files: the closed ones plus the one being written.
+    public var fileCount: Int { cond.withLock { rolledFiles.count + 1 } }
+
+    /// Records that a region's edits up to `sequenceId` are in HFiles, and moves every closed file whose
+    /// edits are all flushed to `archiveDirectory`.
+    public func regionFlushed(encodedRegionName: [UInt8], sequenceId: UInt64) throws {
+        let archivable: [(UInt64, String)] = cond.withLock {
+            if sequenceId > (flushedUpTo[encodedRegionName] ?? 0) { flushedUpTo[encodedRegionName] = sequenceId }
+            var out: [(UInt64, String)] = []
+            rolledFiles.removeAll { f in
+                let done = f.regions.allSatisfy { region, seq in (flushedUpTo[region] ?? 0) >= seq }
+                if done { out.append((f.number, f.path)) }
+                return done
+            }
+            return out
+        }
+        guard !archivable.isEmpty else { return }
+        let dest = archiveDirectory
+        try fileSystem.createDirectory(dest)
+        for (_, path) in archivable {
+            let name = String(path.split(separator: "/").last ?? Substring(path))
+            try fileSystem.rename(path, to: joinPath(dest, name))
+            logger.debug("archived WAL file", metadata: ["file": "\(path)"])
+        }
+        try fileSystem.syncDirectory(directory)
+        cond.withLock { stats.archivedFiles += archivable.count }
+    }
+
+    /// The regions with unflushed edits in the oldest live file (what `hbase.regionserver.maxlogs` flushes).
+    public func regionsPinningOldestFile() -> [[UInt8]] {
+        cond.withLock {
+            guard let oldest = rolledFiles.first else { return [] }
+            return oldest.regions.compactMap { region, seq in (flushedUpTo[region] ?? 0) >= seq ? nil : region }
         }
     }
 }

@@ -10,7 +10,10 @@ import Testing
         var out: [Cell] = []
         while let r = merged.peek {
             out.append(r.cell.toCell(sequenceId: r.sequenceId))
-            merged.next()
+            do { try merged.next() } catch {
+                Issue.record(error)
+                break
+            }
         }
         return out
     }

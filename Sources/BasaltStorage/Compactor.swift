@@ -1,0 +1,53 @@
+import BasaltCore
+
+/// Merges some files of a store into one. A minor compaction keeps every cell (delete markers must
+/// survive: they may hide cells in files it did not read). A major compaction reads every file of the
+/// store and keeps only what a read would return: no delete markers, no deleted, expired or surplus
+/// versions (unless the family keeps deleted cells). The output names its inputs in its file info, so
+/// a store that finds both after a crash deletes the inputs. Stateless; safe from any thread.
+enum Compactor {
+    /// Writes the merged file (through `store.writeFile`) and returns it opened; an output is written
+    /// even when nothing survives, so the inputs' replacement is recorded on disk.
+    static func compact(store: Store, inputs: [HFileReader], major: Bool, now: Int64) throws -> HFileReader {
+        guard let rf = store.regionFiles else { throw StorageError(.invalidArgument, "this region has no data folder: it cannot compact") }
+        let family = store.family
+        let sources: [any KeyValueScanner] = inputs.map { $0.scanner(cacheBlocks: false) }
+        let merger = MergingScanner(sources)
+        // An empty first key: before every cell.
+        var start = [UInt8](repeating: 0, count: EncodedCell.headerLength + EncodedCell.keyInfrastructure)
+        start.withUnsafeMutableBytes { p in
+            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+            _ = EncodedCell.write(to: p.baseAddress!, row: empty, family: empty, qualifier: empty, timestamp: .max, type: CellType.maximum.rawValue, value: empty)
+        }
+        try start.withUnsafeBytes { try merger.seek(EncodedCell($0.baseAddress!)) }
+        let dropDeleted = major && family.keepDeletedCells == .false
+        let ttlCutoff: Int64 = family.timeToLive == ColumnFamilyDescriptor.forever ? .min : now - Int64(family.timeToLive) * 1000
+        var matcher = ScanQueryMatcher(
+            maxVersions: family.maxVersions, minVersions: family.minVersions, ttlCutoff: ttlCutoff,
+            timeRange: .all, qualifiers: nil, raw: false)
+        var row: [UInt8] = []
+        var haveRow = false
+        let expected = inputs.reduce(0) { $0 + $1.info.cellCount }
+        return try store.writeFile(rf, expectedKeys: expected, now: now) { writer in
+            while let ref = merger.peek {
+                let c = ref.cell
+                if dropDeleted {
+                    if !haveRow || row.withUnsafeBytes({ CellComparator.compareBytes($0, c.row) }) != 0 {
+                        row.removeAll(keepingCapacity: true)
+                        row.append(contentsOf: c.row)
+                        haveRow = true
+                        matcher.startRow()
+                    }
+                    if matcher.include(c) { try writer.append(c, sequenceId: ref.sequenceId) }
+                } else {
+                    try writer.append(c, sequenceId: ref.sequenceId)
+                }
+                try merger.next()
+            }
+        } extra: { info in
+            info.compactedFrom = inputs.map(\.name)
+            info.majorCompacted = major
+            info.maxSequenceId = max(info.maxSequenceId, inputs.map(\.info.maxSequenceId).max() ?? 0)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import BasaltCore
+
+/// The six flush triggers as pure decisions over sizes, counts and times (HBase's keys and defaults), so
+/// each is tested without I/O. `StorageEngine` applies them. A value type.
+public struct FlushPolicy: Sendable, Equatable {
+    /// `hbase.hregion.memstore.flush.size`: a region flushes when its MemStores reach this (trigger 1).
+    public var flushSize = 128 * 1024 * 1024
+    /// `hbase.hregion.memstore.block.multiplier`: writes wait at multiplier × flush size (trigger 2).
+    public var blockMultiplier = 4
+    /// All MemStores together may hold this much (`hbase.regionserver.global.memstore.size` × memory)
+    /// before writes wait and the largest regions flush (trigger 3)...
+    public var globalLimit = Int(0.4 * 1024 * 1024 * 1024)
+    /// ...down to this (`hbase.regionserver.global.memstore.size.lower.limit`, 0.95 of the limit).
+    public var globalLowerLimit = Int(0.95 * 0.4 * 1024 * 1024 * 1024)
+    /// `hbase.regionserver.maxlogs`: more WAL files than this flush the regions holding the oldest (trigger 4).
+    public var maxLogs = 32
+    /// `hbase.regionserver.optionalcacheflushinterval` in ms: an edit older than this flushes its
+    /// region (trigger 5); 0 turns it off.
+    public var periodicFlushInterval: Int64 = 3_600_000
+
+    public init() {}
+
+    /// Reads the keys; `memory` is the memory given to the engine (HBase's heap).
+    public init(_ conf: BasaltConfiguration, memory: Int) throws {
+        flushSize = try conf.int("hbase.hregion.memstore.flush.size", default: flushSize)
+        blockMultiplier = max(1, try conf.int("hbase.hregion.memstore.block.multiplier", default: 4))
+        let fraction = try conf.double("hbase.regionserver.global.memstore.size", default: 0.4)
+        let lower = try conf.double("hbase.regionserver.global.memstore.size.lower.limit", default: 0.95)
+        guard fraction > 0, fraction < 1, lower > 0, lower <= 1 else {
+            throw StorageError(.invalidArgument, "hbase.regionserver.global.memstore.size must be in (0, 1) and its .lower.limit in (0, 1]; got \(fraction) and \(lower)")
+        }
+        globalLimit = Int(Double(memory) * fraction)
+        globalLowerLimit = Int(Double(globalLimit) * lower)
+        maxLogs = max(1, try conf.int("hbase.regionserver.maxlogs", default: 32))
+        periodicFlushInterval = Int64(try conf.int("hbase.regionserver.optionalcacheflushinterval", default: 3_600_000))
+    }
+
+    public var blockingSize: Int { flushSize * blockMultiplier }
+
+    /// Trigger 1.
+    public func regionNeedsFlush(memStoreSize: Int) -> Bool { memStoreSize >= flushSize }
+
+    /// Trigger 2: writes to the region wait.
+    public func regionMustBlock(memStoreSize: Int) -> Bool { memStoreSize >= blockingSize }
+
+    /// Trigger 3: writes to every region wait.
+    public func globalMustBlock(totalSize: Int) -> Bool { totalSize >= globalLimit }
+
+    /// Trigger 3: which regions to flush, largest first, until what is left falls below the lower
+    /// limit. Empty when the total is below the limit.
+    public func globalFlushTargets<ID>(_ regions: [(id: ID, size: Int)], totalSize: Int) -> [ID] {
+        guard totalSize >= globalLimit else { return [] }
+        var left = totalSize
+        var out: [ID] = []
+        for r in regions.sorted(by: { $0.size > $1.size }) where r.size > 0 {
+            if left < globalLowerLimit { break }
+            out.append(r.id)
+            left -= r.size
+        }
+        return out
+    }
+
+    /// Trigger 4: when there are more WAL files than `maxLogs`, the regions with unflushed edits in the
+    /// oldest file.
+    public func walFlushTargets<ID>(walFileCount: Int, regionsInOldestFile: [ID]) -> [ID] {
+        walFileCount > maxLogs ? regionsInOldestFile : []
+    }
+
+    /// Trigger 5: regions whose oldest unflushed edit (ms; nil when clean) is older than the interval.
+    public func periodicFlushTargets<ID>(_ regions: [(id: ID, oldestEdit: Int64?)], now: Int64) -> [ID] {
+        guard periodicFlushInterval > 0 else { return [] }
+        return regions.compactMap { r in
+            guard let t = r.oldestEdit, now - t >= periodicFlushInterval else { return nil }
+            return r.id
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import BasaltCore
+
+/// What an HFile says about itself: written in its file-info block, read when it opens. A value type.
+public struct HFileInfo: Sendable, Equatable {
+    /// Key-only encodings (value length 0) of the first and last cell; empty for an empty file.
+    public var firstKey: [UInt8] = []
+    public var lastKey: [UInt8] = []
+    public var maxSequenceId: UInt64 = 0
+    /// Timestamps of every cell, delete markers included (`Int64.max`/`min` when empty).
+    public var minTimestamp: Int64 = .max
+    public var maxTimestamp: Int64 = .min
+    public var cellCount: Int = 0
+    public var deleteCount: Int = 0
+    /// Distinct rows.
+    public var rowCount: Int = 0
+    public var bloomType: ColumnFamilyDescriptor.BloomType = .none
+    public var blockSize: Int = 65_536
+    public var createdAt: Int64 = 0
+    /// Written by a major compaction (no delete markers or surplus versions left).
+    public var majorCompacted = false
+    /// Names of the files this one replaces (a compaction's inputs): a store that finds them still
+    /// present on open deletes them.
+    public var compactedFrom: [String] = []
+    /// Bytes of data blocks (the store's size for compaction selection).
+    public var dataBytes: Int = 0
+
+    public init() {}
+
+    static let keys = [
+        "FIRST_KEY", "LAST_KEY", "MAX_SEQ_ID", "MIN_TIMESTAMP", "MAX_TIMESTAMP", "CELL_COUNT", "DELETE_COUNT",
+        "ROW_COUNT", "BLOOM_TYPE", "BLOCK_SIZE", "CREATED_AT", "MAJOR_COMPACTION", "COMPACTED_FROM", "DATA_BYTES",
+    ]
+
+    /// `u32 count | count × (u16 name length | name | u32 value length | value)`, integers little-endian.
+    func encode(into w: inout ByteWriter) {
+        var fields: [(String, [UInt8])] = []
+        func int(_ v: Int64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        fields.append(("FIRST_KEY", firstKey))
+        fields.append(("LAST_KEY", lastKey))
+        fields.append(("MAX_SEQ_ID", int(Int64(bitPattern: maxSequenceId))))
+        fields.append(("MIN_TIMESTAMP", int(minTimestamp)))
+        fields.append(("MAX_TIMESTAMP", int(maxTimestamp)))
+        fields.append(("CELL_COUNT", int(Int64(cellCount))))
+        fields.append(("DELETE_COUNT", int(Int64(deleteCount))))
+        fields.append(("ROW_COUNT", int(Int64(rowCount))))
+        fields.append(("BLOOM_TYPE", Array(bloomType.rawValue.utf8)))
+        fields.append(("BLOCK_SIZE", int(Int64(blockSize))))
+        fields.append(("CREATED_AT", int(createdAt)))
+        fields.append(("MAJOR_COMPACTION", [majorCompacted ? 1 : 0]))
+        fields.append(("COMPACTED_FROM", Array(compactedFrom.joined(separator: "\n").utf8)))
+        fields.append(("DATA_BYTES", int(Int64(dataBytes))))
+        w.writeUInt32(UInt32(fields.count))
+        for (k, v) in fields {
+            w.writeUInt16(UInt16(k.utf8.count))
+            w.writeBytes(Array(k.utf8))
+            w.writeUInt32(UInt32(v.count))
+            w.writeBytes(v)
+        }
+    }
+
+    /// Decodes a file-info payload; unknown names are skipped (a later version may add some).
+    static func decode(_ payload: UnsafeRawBufferPointer, path: String) throws -> HFileInfo {
+        func bad(_ why: String) -> StorageError { StorageError(.corruptFile, "HFile '\(path)' is corrupt: its file info \(why)") }
+        var r = ByteReader(payload)
+        var info = HFileInfo()
+        do {
+            let n = try r.readUInt32()
+            for _ in 0..<n {
+                let k = String(decoding: try r.readBytes(Int(try r.readUInt16())), as: UTF8.self)
+                let v = try r.readBytes(Int(try r.readUInt32()))
+                func int() throws -> Int64 {
+                    guard v.count == 8 else { throw bad("field \(k) is \(v.count) bytes, expected 8") }
+                    return v.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
+                }
+                switch k {
+                case "FIRST_KEY": info.firstKey = v
+                case "LAST_KEY": info.lastKey = v
+                case "MAX_SEQ_ID": info.maxSequenceId = UInt64(bitPattern: try int())
+                case "MIN_TIMESTAMP": info.minTimestamp = try int()
+                case "MAX_TIMESTAMP": info.maxTimestamp = try int()
+                case "CELL_COUNT": info.cellCount = Int(try int())
+                case "DELETE_COUNT": info.deleteCount = Int(try int())
+                case "ROW_COUNT": info.rowCount = Int(try int())
+                case "BLOOM_TYPE":
+                    guard let t = ColumnFamilyDescriptor.BloomType(rawValue: String(decoding: v, as: UTF8.self)) else { throw bad("names an unknown bloom type") }
+                    info.bloomType = t
+                case "BLOCK_SIZE": info.blockSize = Int(try int())
+                case "CREATED_AT": info.createdAt = try int()
+                case "MAJOR_COMPACTION": info.majorCompacted = v.first == 1
+                case "COMPACTED_FROM": info.compactedFrom = v.isEmpty ? [] : String(decoding: v, as: UTF8.self).split(separator: "\n").map(String.init)
+                case "DATA_BYTES": info.dataBytes = Int(try int())
+                default: break
+                }
+            }
+        } catch let e as StorageError {
+            throw e
+        } catch {
+            throw bad("does not decode: \(error)")
+        }
+        return info
+    }
+}
+
+/// The fixed-size end of every HFile: where the index, bloom filter and file info are, the format
+/// version and the magic. All integers little-endian; `trailerSize` bytes.
+struct HFileTrailer: Sendable, Equatable {
+    /// End of the last data block (data blocks are contiguous from offset 0).
+    var dataEnd: Int64 = 0
+    var dataBlockCount: Int = 0
+    var rootIndexOffset: Int64 = 0
+    var rootIndexSize: Int = 0
+    /// 1: the root indexes data blocks; n: n−1 levels of index blocks below the root.
+    var indexLevels: Int = 1
+    var bloomOffset: Int64 = 0
+    /// 0 when the file has no bloom filter.
+    var bloomSize: Int = 0
+    var fileInfoOffset: Int64 = 0
+    var fileInfoSize: Int = 0
+    var version: UInt32 = HFileFormat.version
+
+    func encode() -> [UInt8] {
+        var w = ByteWriter(capacity: HFileFormat.trailerSize)
+        w.writeInt64(dataEnd)
+        w.writeUInt64(UInt64(dataBlockCount))
+        w.writeInt64(rootIndexOffset)
+        w.writeUInt32(UInt32(rootIndexSize))
+        w.writeUInt32(UInt32(indexLevels))
+        w.writeInt64(bloomOffset)
+        w.writeUInt32(UInt32(bloomSize))
+        w.writeUInt32(UInt32(fileInfoSize))
+        w.writeInt64(fileInfoOffset)
+        w.writeUInt32(version)
+        w.writeUInt32(CRC32C.checksum(w.bytes))
+        w.writeBytes(HFileFormat.magic)
+        return w.bytes
+    }
+
+    static func decode(_ b: [UInt8], path: String, fileSize: Int) throws -> HFileTrailer {
+        guard b.count == HFileFormat.trailerSize, Array(b[64..<72]) == HFileFormat.magic else {
+            throw StorageError(.corruptFile, "HFile '\(path)' is truncated or not an HFile: no trailer magic in its last \(HFileFormat.trailerSize) bytes (file is \(fileSize) bytes)")
+        }
+        var t = HFileTrailer()
+        let crc: UInt32 = try b.withUnsafeBytes { raw in
+            var r = ByteReader(raw)
+            t.dataEnd = try r.readInt64()
+            t.dataBlockCount = Int(try r.readUInt64())
+            t.rootIndexOffset = try r.readInt64()
+            t.rootIndexSize = Int(try r.readUInt32())
+            t.indexLevels = Int(try r.readUInt32())
+            t.bloomOffset = try r.readInt64()
+            t.bloomSize = Int(try r.readUInt32())
+            t.fileInfoSize = Int(try r.readUInt32())
+            t.fileInfoOffset = try r.readInt64()
+            t.version = try r.readUInt32()
+            return try r.readUInt32()
+        }
+        guard crc == CRC32C.checksum(Array(b[0..<60])) else {
+            throw StorageError(.corruptFile, "HFile '\(path)' is corrupt: its trailer fails its checksum")
+        }
+        guard t.version == HFileFormat.version else {
+            throw StorageError(.corruptFile, "HFile '\(path)' has format version \(t.version); this Basalt reads version \(HFileFormat.version)")
+        }
+        let limit = Int64(fileSize - HFileFormat.trailerSize)
+        for (what, off, size) in [("root index", t.rootIndexOffset, t.rootIndexSize), ("bloom filter", t.bloomOffset, t.bloomSize), ("file info", t.fileInfoOffset, t.fileInfoSize)] where size > 0 {
+            guard off >= 0, off + Int64(size) <= limit else {
+                throw StorageError(.corruptFile, "HFile '\(path)' is corrupt: its \(what) (offset \(off), \(size) bytes) lies outside the file (\(fileSize) bytes)")
+            }
+        }
+        guard t.dataEnd >= 0, t.dataEnd <= limit, t.indexLevels >= 1, t.indexLevels <= 8 else {
+            throw StorageError(.corruptFile, "HFile '\(path)' is corrupt: its trailer has impossible values")
+        }
+        return t
+    }
+}

@@ -1,0 +1,349 @@
+import BasaltCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Everything several regions share, as a region server owns it: one WAL, one MemStore chunk pool, one
+/// block cache, one memory budget, and the threads that flush and compact. It applies the six flush
+/// triggers (`FlushPolicy`) and the compaction rules (`CompactionPolicy`), and makes writes wait when
+/// memory or store files run over. Data lives under one root folder in HBase's layout (DESIGN.md §3).
+///
+/// Methods are synchronous and may block; safe to share across threads.
+public final class StorageEngine: RegionHost, @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// The memory given to the engine (HBase's heap): MemStores and block cache are fractions of it.
+        public var memory = 1 << 30
+        public var flush = FlushPolicy()
+        /// `hfile.block.cache.size`: the block cache's fraction of `memory`.
+        public var blockCacheFraction = 0.4
+        /// `hbase.server.thread.wakefrequency`: how often the periodic checks run.
+        public var wakeFrequency: Duration = .seconds(10)
+        /// `hbase.hstore.flusher.count`.
+        public var flusherThreads = 2
+        /// `hbase.regionserver.thread.compaction.small`.
+        public var compactionThreads = 1
+        public var region = Region.Configuration()
+        public var wal = WAL.Configuration()
+
+        public init() {}
+
+        /// Reads HBase's keys; `memory` overrides `basalt.memory` (bytes, default 1 GiB).
+        public init(_ conf: BasaltConfiguration, memory: Int? = nil) throws {
+            self.memory = try memory ?? conf.int("basalt.memory", default: 1 << 30)
+            guard self.memory >= 16 << 20 else { throw StorageError(.invalidArgument, "memory must be at least 16 MB, got \(self.memory) bytes") }
+            flush = try FlushPolicy(conf, memory: self.memory)
+            blockCacheFraction = try conf.double("hfile.block.cache.size", default: 0.4)
+            guard blockCacheFraction >= 0, blockCacheFraction < 1 else {
+                throw StorageError(.invalidArgument, "hfile.block.cache.size must be in [0, 1), got \(blockCacheFraction)")
+            }
+            wakeFrequency = .milliseconds(max(10, try conf.int("hbase.server.thread.wakefrequency", default: 10_000)))
+            flusherThreads = max(1, try conf.int("hbase.hstore.flusher.count", default: 2))
+            compactionThreads = max(1, try conf.int("hbase.regionserver.thread.compaction.small", default: 1))
+            region = try Region.Configuration(conf)
+            wal = try WAL.Configuration(conf)
+        }
+
+        public var blockCacheSize: Int { Int(Double(memory) * blockCacheFraction) }
+    }
+
+    public let fileSystem: any FileSystem
+    public let root: String
+    public let configuration: Configuration
+    public let wal: WAL
+    public let pool: MemStoreChunkPool
+    public let blockCache: BlockCache
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+
+    private let regionsLock = Lock()
+    private var regions: [String: Region] = [:]
+    /// Bytes in every MemStore, as the flush triggers count them.
+    private let globalSize = Atomic<Int>(0)
+    private let work = NSCondition()
+    // Guarded by `work`:
+    private var flushQueue: [Region] = []
+    private var compactionQueue: [(Region, Bool)] = []
+    private var globalPressure = false
+    private var stopping = false
+    private var threads: [Thread] = []
+    private var countersStorage = Counters()
+    /// Writers waiting for global memory park here.
+    private let memoryCondition = NSCondition()
+
+    /// What the schedulers did, for tests and status pages.
+    public struct Counters: Sendable, Equatable {
+        public var flushes = 0
+        public var flushFailures = 0
+        public var compactions = 0
+        public var majorCompactions = 0
+        public var blockedWrites = 0
+        /// Flushes by trigger: size, global, wal, periodic (manual flushes are the caller's).
+        public var flushesByReason: [String: Int] = [:]
+    }
+
+    public var counters: Counters { work.withLock { countersStorage } }
+
+    /// Opens the WAL under `<root>/WALs/<serverName>` and starts the flusher, compaction and chore threads.
+    public init(
+        fileSystem: any FileSystem, root: String, serverName: String, configuration: Configuration = .init(),
+        clock: @escaping @Sendable () -> Int64 = Region.systemClock, logger: Logger = Logger(label: "basalt.engine")
+    ) throws {
+        self.fileSystem = fileSystem
+        self.root = root
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        var walConf = configuration.wal
+        walConf.prefix = serverName
+        walConf.archiveDirectory = joinPath(root, "oldWALs")
+        wal = try WAL(fileSystem: fileSystem, directory: joinPath(root, "WALs", serverName), configuration: walConf, logger: logger)
+        pool = MemStoreChunkPool()
+        blockCache = BlockCache(capacity: configuration.blockCacheSize)
+        for i in 0..<configuration.flusherThreads { start("basalt-flusher-\(i)") { $0.runFlusher() } }
+        for i in 0..<configuration.compactionThreads { start("basalt-compactor-\(i)") { $0.runCompactor() } }
+        start("basalt-chores") { $0.runChores() }
+    }
+
+    private func start(_ name: String, _ body: @escaping @Sendable (StorageEngine) -> Void) {
+        let t = Thread { [weak self] in if let self { body(self) } }
+        t.name = name
+        threads.append(t)
+        t.start()
+    }
+
+    // MARK: regions
+
+    /// Opens (or returns the already open) region: its HFiles under the root, WAL replay.
+    @discardableResult
+    public func openRegion(_ info: RegionInfo, descriptor: TableDescriptor) throws -> Region {
+        if let r = region(info.encodedName) { return r }
+        let files = RegionFiles(fileSystem: fileSystem, directory: RegionFiles.directory(root: root, region: info), blockCache: blockCache)
+        let r = try Region(
+            info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: configuration.region, files: files, host: self,
+            clock: clock, logger: logger)
+        regionsLock.withLock { regions[info.encodedName] = r }
+        globalSize.add(r.memStoreSize, ordering: .relaxed)
+        if r.memStoreSize > 0 { requestFlush(r, reason: "open") }
+        return r
+    }
+
+    public func region(_ encodedName: String) -> Region? { regionsLock.withLock { regions[encodedName] } }
+    public var onlineRegions: [Region] { regionsLock.withLock { Array(regions.values) } }
+    public var globalMemStoreSize: Int { globalSize.load(ordering: .relaxed) }
+
+    /// Flushes and closes a region, and forgets it.
+    public func closeRegion(_ encodedName: String) throws {
+        guard let r = regionsLock.withLock({ regions.removeValue(forKey: encodedName) }) else { return }
+        try r.flushAndClose()
+        globalSize.subtract(r.memStoreSize, ordering: .relaxed)
+    }
+
+    /// Stops the threads, flushes and closes every region, closes the WAL.
+    public func close() throws {
+        work.withLock {
+            stopping = true
+            work.broadcast()
+        }
+        for r in onlineRegions { try closeRegion(r.info.encodedName) }
+        try wal.close()
+    }
+
+    // MARK: RegionHost
+
+    public func memStoreGrew(_ region: Region, by bytes: Int, regionSize: Int) {
+        let total = globalSize.add(bytes, ordering: .relaxed).newValue
+        let policy = configuration.flush
+        if policy.regionNeedsFlush(memStoreSize: regionSize), !region.flushRequested.exchange(true, ordering: .relaxed) {
+            requestFlush(region, reason: "size", alreadyMarked: true)
+        }
+        if policy.globalMustBlock(totalSize: total) { signalGlobalPressure() }
+    }
+
+    public func admit(_ region: Region) throws {
+        let policy = configuration.flush
+        let rc = configuration.region
+        if policy.regionMustBlock(memStoreSize: region.memStoreSize) {
+            requestFlush(region, reason: "size")
+            countBlocked()
+            let ok = region.waitForResources(until: Date().addingTimeInterval(rc.busyWaitDuration.seconds)) {
+                !policy.regionMustBlock(memStoreSize: region.memStoreSize)
+            }
+            if !ok {
+                throw StorageError(.regionTooBusy, "region \(region.info.regionNameAsString) holds \(region.memStoreSize) bytes of unflushed data, over its blocking limit of \(policy.blockingSize) (hbase.hregion.memstore.flush.size × hbase.hregion.memstore.block.multiplier); the flush did not free it within \(rc.busyWaitDuration)")
+            }
+        }
+        if policy.globalMustBlock(totalSize: globalSize.load(ordering: .relaxed)) {
+            signalGlobalPressure()
+            countBlocked()
+            let deadline = Date().addingTimeInterval(rc.busyWaitDuration.seconds)
+            memoryCondition.lock()
+            defer { memoryCondition.unlock() }
+            while policy.globalMustBlock(totalSize: globalSize.load(ordering: .relaxed)) {
+                if !memoryCondition.wait(until: min(deadline, Date().addingTimeInterval(0.1))) && Date() >= deadline {
+                    throw StorageError(.regionTooBusy, "all MemStores together hold \(globalSize.load(ordering: .relaxed)) bytes, over hbase.regionserver.global.memstore.size (\(policy.globalLimit) bytes); flushes did not free memory within \(rc.busyWaitDuration)")
+                }
+            }
+        }
+        if rc.compaction.mustBlockWrites(fileCount: region.storeFileCountMax) {
+            requestCompaction(region, major: false)
+            countBlocked()
+            _ = region.waitForResources(until: Date().addingTimeInterval(rc.blockingWaitTime.seconds)) {
+                !rc.compaction.mustBlockWrites(fileCount: region.storeFileCountMax)
+            }
+        }
+    }
+
+    public func regionFlushed(_ region: Region, released bytes: Int) {
+        globalSize.subtract(bytes, ordering: .relaxed)
+        memoryCondition.lock()
+        memoryCondition.broadcast()
+        memoryCondition.unlock()
+        if region.storeFileCountMax >= configuration.region.compaction.minFiles { requestCompaction(region, major: false) }
+    }
+
+    public func regionCompacted(_ region: Region) {}
+
+    private func countBlocked() { work.withLock { countersStorage.blockedWrites += 1 } }
+
+    // MARK: scheduling
+
+    /// Queues a flush of the region (once; a queued region is not queued twice).
+    public func requestFlush(_ region: Region, reason: String, alreadyMarked: Bool = false) {
+        if !alreadyMarked { region.flushRequested.store(true, ordering: .relaxed) }
+        work.withLock {
+            if !flushQueue.contains(where: { $0 === region }) {
+                flushQueue.append(region)
+                countersStorage.flushesByReason[reason, default: 0] += 1
+            }
+            work.broadcast()
+        }
+    }
+
+    public func requestCompaction(_ region: Region, major: Bool) {
+        work.withLock {
+            if let i = compactionQueue.firstIndex(where: { $0.0 === region }) {
+                if major { compactionQueue[i].1 = true }
+            } else {
+                compactionQueue.append((region, major))
+            }
+            work.broadcast()
+        }
+    }
+
+    private func signalGlobalPressure() {
+        work.withLock {
+            if !globalPressure {
+                globalPressure = true
+                work.broadcast()
+            }
+        }
+    }
+
+    private func runFlusher() {
+        while true {
+            var targets: [Region] = []
+            work.lock()
+            while !stopping && flushQueue.isEmpty && !globalPressure { work.wait(until: Date().addingTimeInterval(1)) }
+            if stopping {
+                work.unlock()
+                return
+            }
+            if globalPressure {
+                globalPressure = false
+                let all = onlineRegions
+                let chosen = configuration.flush.globalFlushTargets(all.map { (id: ObjectIdentifier($0), size: $0.memStoreSize) }, totalSize: globalSize.load(ordering: .relaxed))
+                targets = all.filter { r in chosen.contains(ObjectIdentifier(r)) }
+                if !targets.isEmpty { countersStorage.flushesByReason["global", default: 0] += targets.count }
+                flushQueue.removeAll { r in targets.contains { $0 === r } }
+            } else {
+                targets = [flushQueue.removeFirst()]
+            }
+            work.unlock()
+            for r in targets { flushNow(r) }
+        }
+    }
+
+    private func flushNow(_ r: Region) {
+        guard !r.isClosed else { return }
+        do {
+            let did = try r.flush()
+            work.withLock { if did { countersStorage.flushes += 1 } }
+        } catch {
+            work.withLock { countersStorage.flushFailures += 1 }
+            logger.error("scheduled flush failed", metadata: ["region": "\(r.info.encodedName)", "error": "\(error)"])
+            r.flushRequested.store(false, ordering: .relaxed)
+        }
+        if configuration.flush.globalMustBlock(totalSize: globalSize.load(ordering: .relaxed)) { signalGlobalPressure() }
+    }
+
+    private func runCompactor() {
+        while true {
+            work.lock()
+            while !stopping && compactionQueue.isEmpty { work.wait(until: Date().addingTimeInterval(1)) }
+            if stopping {
+                work.unlock()
+                return
+            }
+            let (r, major) = compactionQueue.removeFirst()
+            work.unlock()
+            guard !r.isClosed else { continue }
+            do {
+                let n = try r.compact(major: major)
+                if n > 0 {
+                    work.withLock {
+                        countersStorage.compactions += 1
+                        if major { countersStorage.majorCompactions += 1 }
+                    }
+                    if !major, r.storeFileCountMax >= configuration.region.compaction.minFiles { requestCompaction(r, major: false) }
+                }
+            } catch {
+                logger.error("compaction failed", metadata: ["region": "\(r.info.encodedName)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The periodic checks: edits older than the flush interval (trigger 5), too many WAL files
+    /// (trigger 4), regions over the flush size whose flush failed, and periodic major compactions.
+    private func runChores() {
+        while true {
+            work.lock()
+            if !stopping { work.wait(until: Date().addingTimeInterval(configuration.wakeFrequency.seconds)) }
+            let stop = stopping
+            work.unlock()
+            if stop { return }
+            runChoresOnce()
+        }
+    }
+
+    /// One round of the periodic checks (tests call it directly).
+    public func runChoresOnce() {
+        let policy = configuration.flush
+        let now = clock()
+        let all = onlineRegions
+        for id in policy.periodicFlushTargets(all.map { (id: ObjectIdentifier($0), oldestEdit: $0.oldestUnflushedEditTime) }, now: now) {
+            if let r = all.first(where: { ObjectIdentifier($0) == id }) { requestFlush(r, reason: "periodic") }
+        }
+        let pinned = policy.walFlushTargets(walFileCount: wal.fileCount, regionsInOldestFile: wal.regionsPinningOldestFile())
+        for name in pinned {
+            if let r = all.first(where: { $0.encodedNameBytes == name }) { requestFlush(r, reason: "wal") }
+        }
+        for r in all where policy.regionNeedsFlush(memStoreSize: r.memStoreSize) && !r.flushRequested.load(ordering: .relaxed) {
+            requestFlush(r, reason: "size")
+        }
+        let cp = configuration.region.compaction
+        for r in all {
+            let due = r.stores.contains { s in
+                let files = s.storeFiles
+                return cp.isMajorDue(
+                    oldestCreatedAt: files.map(\.info.createdAt).min(), fileCount: files.count,
+                    singleFileIsMajor: files.count == 1 && files[0].info.majorCompacted && files[0].info.deleteCount == 0, now: now)
+            }
+            if due { requestCompaction(r, major: true) }
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
