@@ -166,7 +166,10 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             requestFlush(region, reason: "size")
             countBlocked()
             let ok = region.waitForResources(until: Date().addingTimeInterval(rc.busyWaitDuration.seconds)) {
-                !policy.regionMustBlock(memStoreSize: region.memStoreSize)
+                if !policy.regionMustBlock(memStoreSize: region.memStoreSize) { return true }
+                // A failed flush clears the request: ask again while waiting.
+                if !region.flushRequested.load(ordering: .relaxed) { requestFlush(region, reason: "size") }
+                return false
             }
             if !ok {
                 throw StorageError(.regionTooBusy, "region \(region.info.regionNameAsString) holds \(region.memStoreSize) bytes of unflushed data, over its blocking limit of \(policy.blockingSize) (hbase.hregion.memstore.flush.size × hbase.hregion.memstore.block.multiplier); the flush did not free it within \(rc.busyWaitDuration)")
@@ -306,8 +309,10 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     /// (trigger 4), regions over the flush size whose flush failed, and periodic major compactions.
     private func runChores() {
         while true {
+            let deadline = Date().addingTimeInterval(configuration.wakeFrequency.seconds)
             work.lock()
-            if !stopping { work.wait(until: Date().addingTimeInterval(configuration.wakeFrequency.seconds)) }
+            // The condition is shared with the queues: wake-ups before the deadline are not ours.
+            while !stopping && Date() < deadline { work.wait(until: deadline) }
             let stop = stopping
             work.unlock()
             if stop { return }

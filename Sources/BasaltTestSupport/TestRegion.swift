@@ -1,8 +1,9 @@
 import BasaltCore
 import BasaltStorage
 
-/// Builds regions for tests: table `t`, families as given, a WAL in `wal/` of the given file system.
-/// Reopening replays the WAL, as a restarted process would. For tests only.
+/// Builds regions for tests: table `t`, families as given, a WAL in `wal/` and HFiles under `data/` of
+/// the given file system. Reopening opens the HFiles and replays the WAL, as a restarted process would.
+/// For tests only.
 public struct TestRegionFactory: Sendable {
     public let fileSystem: any FileSystem
     public let info: RegionInfo
@@ -10,6 +11,7 @@ public struct TestRegionFactory: Sendable {
     public var walConfiguration = WAL.Configuration()
     public var regionConfiguration = Region.Configuration()
     public let pool = MemStoreChunkPool(chunkSize: 64 * 1024)
+    public let blockCache = BlockCache(capacity: 4 << 20)
 
     public init(fileSystem: any FileSystem = MemoryFileSystem(), families: [ColumnFamilyDescriptor] = [ColumnFamilyDescriptor("f")], table: String = "t") throws {
         self.fileSystem = fileSystem
@@ -21,8 +23,14 @@ public struct TestRegionFactory: Sendable {
     /// Opens the WAL (repairing torn tails) and the region (replaying the WAL).
     public func open(clock: @escaping @Sendable () -> Int64 = Region.systemClock) throws -> (WAL, Region) {
         let wal = try WAL(fileSystem: fileSystem, directory: "wal", configuration: walConfiguration)
-        let region = try Region(info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: regionConfiguration, clock: clock)
+        let region = try Region(
+            info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: regionConfiguration, files: files, clock: clock)
         return (wal, region)
+    }
+
+    /// Where the region's files live.
+    public var files: RegionFiles {
+        RegionFiles(fileSystem: fileSystem, directory: RegionFiles.directory(root: "", region: info), blockCache: blockCache)
     }
 }
 
