@@ -48,6 +48,19 @@ public struct ModelStore {
         return out.sorted()
     }
 
+    /// What a major compaction leaves when every cell is in files: the visible versions of each column
+    /// (up to the family's maximum), and no delete markers. Later puts are no longer masked by the
+    /// markers it dropped, as in HBase.
+    public mutating func majorCompact() {
+        for row in Array(rowsCells.keys) {
+            var columns = Set<[[UInt8]]>()
+            for c in rowsCells[row] ?? [] where c.type == .put { columns.insert([c.family, c.qualifier]) }
+            var kept: [Cell] = []
+            for col in columns { kept += versions(row: row, family: col[0], qualifier: col[1], versions: .max) }
+            rowsCells[row] = kept
+        }
+    }
+
     /// Every row with something visible, sorted.
     public func rows() -> [[UInt8]] {
         rowsCells.keys.filter { !row($0).isEmpty }.sorted { CellComparator.compareBytes($0, $1) < 0 }

@@ -4,7 +4,8 @@ import Foundation
 import Testing
 @testable import BasaltStorage
 
-/// Random puts, deletes, increments, batches, gets, scans and reopens against `ModelStore`.
+/// Random puts, deletes, increments, batches, gets, scans, flushes, minor and major compactions and
+/// reopens against `ModelStore`.
 /// The seed is printed on failure; set BASALT_TEST_SEED to replay one.
 @Suite struct RegionModelTests {
     struct Rng: RandomNumberGenerator {
@@ -29,7 +30,9 @@ import Testing
         var f1 = ColumnFamilyDescriptor("f1")
         f1.maxVersions = 3
         let f2 = ColumnFamilyDescriptor("f2")
-        let factory = try TestRegionFactory(fileSystem: MemoryFileSystem(), families: [f1, f2])
+        var factory = try TestRegionFactory(fileSystem: MemoryFileSystem(), families: [f1, f2])
+        factory.regionConfiguration.compaction.minFiles = 2
+        factory.regionConfiguration.compaction.minCompactSize = 1024
         let clock = TestClock()
         var (wal, region) = try factory.open(clock: clock.function)
         var model = ModelStore(maxVersions: [b("f1"): 3, b("f2"): 1])
@@ -108,7 +111,7 @@ import Testing
                 g.maxVersions = Int.random(in: 1...3, using: &rng)
                 let got = try region.get(g).cells
                 #expect(describe(got) == describe(model.row(r, versions: g.maxVersions)), context)
-            case 80..<90:
+            case 80..<88:
                 var scan = Scan()
                 scan.reversed = Bool.random(using: &rng)
                 if Bool.random(using: &rng) {
@@ -126,6 +129,14 @@ import Testing
                 }
                 if scan.reversed { expected.reverse() }
                 #expect(got == expected, context)
+            case 88..<92:
+                try region.flush()
+            case 92..<94:
+                try region.compact(major: false)
+            case 94..<96:
+                try region.flush()
+                try region.compact(major: true)
+                model.majorCompact()
             default:
                 region.close()
                 try wal.close()
