@@ -150,3 +150,45 @@ public final class HFileReader: @unchecked Sendable {
     /// A scanner over the whole file.
     func scanner(cacheBlocks: Bool) -> HFileScanner { HFileScanner(reader: self, cacheBlocks: cacheBlocks) }
 }
+
+/// What `basalt hfile --print` shows about a file's layout. A value type.
+public struct HFileLayout: Sendable {
+    public var version: UInt32
+    public var fileSize: Int
+    public var dataBlockCount: Int
+    public var dataEnd: Int64
+    public var indexLevels: Int
+    public var rootIndexEntries: Int
+    public var rootIndexOffset: Int64
+    public var rootIndexSize: Int
+    public var bloomOffset: Int64
+    public var bloomBytes: Int
+    public var bloomProbes: Int
+    public var fileInfoOffset: Int64
+    public var fileInfoSize: Int
+}
+
+extension HFileReader {
+    public var layout: HFileLayout {
+        HFileLayout(
+            version: trailer.version, fileSize: fileSize, dataBlockCount: trailer.dataBlockCount, dataEnd: trailer.dataEnd,
+            indexLevels: trailer.indexLevels, rootIndexEntries: rootIndex.count, rootIndexOffset: trailer.rootIndexOffset,
+            rootIndexSize: trailer.rootIndexSize, bloomOffset: trailer.bloomOffset, bloomBytes: bloom?.byteCount ?? 0,
+            bloomProbes: bloom?.probes ?? 0, fileInfoOffset: trailer.fileInfoOffset, fileInfoSize: trailer.fileInfoSize)
+    }
+
+    /// Calls `body` with every cell in order (blocks are not cached); stops early when it returns false.
+    public func forEachCell(_ body: (Cell) throws -> Bool) throws {
+        let s = scanner(cacheBlocks: false)
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        var start = [UInt8](repeating: 0, count: EncodedCell.headerLength + EncodedCell.keyInfrastructure)
+        try start.withUnsafeMutableBytes { p in
+            EncodedCell.write(to: p.baseAddress!, row: empty, family: empty, qualifier: empty, timestamp: .max, type: CellType.maximum.rawValue, value: empty)
+            try s.seek(EncodedCell(p.baseAddress!))
+        }
+        while let c = s.peek {
+            if try !body(c.cell.toCell(sequenceId: c.sequenceId)) { return }
+            try s.next()
+        }
+    }
+}

@@ -139,12 +139,23 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     }
 
     /// Stops the threads, flushes and closes every region, closes the WAL.
-    public func close() throws {
+    public func close() throws { try shutdown(flush: true) }
+
+    /// Stops the threads and closes every region (flushing first when `flush`; otherwise the WAL keeps
+    /// their edits for the next open), then closes the WAL.
+    public func shutdown(flush: Bool) throws {
         work.withLock {
             stopping = true
             work.broadcast()
         }
-        for r in onlineRegions { try closeRegion(r.info.encodedName) }
+        for r in onlineRegions {
+            if flush {
+                try closeRegion(r.info.encodedName)
+            } else {
+                _ = regionsLock.withLock { regions.removeValue(forKey: r.info.encodedName) }
+                r.close()
+            }
+        }
         try wal.close()
     }
 

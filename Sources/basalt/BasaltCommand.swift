@@ -7,7 +7,7 @@ struct BasaltCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "basalt",
         abstract: "Basalt: an HBase-compatible wide-column store.",
-        subcommands: [WALCommand.self, BenchCommand.self]
+        subcommands: [WALCommand.self, HFileCommand.self, BenchCommand.self]
     )
 }
 

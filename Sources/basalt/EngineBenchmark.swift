@@ -9,7 +9,7 @@ import Glibc
 /// qualifier `q`). Keys are the decimal operation number, zero-padded to the key size; values are bytes
 /// derived from the key, so `verify` can check them. Not thread-safe itself; it starts its own threads.
 final class EngineBenchmark: @unchecked Sendable {
-    static let known = ["fillseq", "fillrandom", "readrandom", "verify"]
+    static let known = ["fillseq", "fillrandom", "flush", "compact", "readrandom", "scan100", "readseq", "verify"]
     static let family = Bytes.of("family")
     static let qualifier = Bytes.of("q")
 
@@ -25,14 +25,12 @@ final class EngineBenchmark: @unchecked Sendable {
     let fs = POSIXFileSystem()
     let info: RegionInfo
     let descriptor: TableDescriptor
-    let pool = MemStoreChunkPool()
-    let walConfiguration: WAL.Configuration
-    let regionConfiguration: Region.Configuration
-    var wal: WAL
+    let engineConfiguration: StorageEngine.Configuration
+    var engine: StorageEngine
     var region: Region
     var ackFD: Int32 = -1
 
-    init(directory: String, keySize: Int, valueSize: Int, num: Int, threads: Int, durability: Durability, ackLogPath: String?, json: Bool, seed: UInt64, configuration: BasaltConfiguration) throws {
+    init(directory: String, keySize: Int, valueSize: Int, num: Int, threads: Int, durability: Durability, ackLogPath: String?, json: Bool, seed: UInt64, memory: Int?, configuration: BasaltConfiguration) throws {
         self.directory = directory
         self.keySize = keySize
         self.valueSize = valueSize
@@ -45,32 +43,30 @@ final class EngineBenchmark: @unchecked Sendable {
         let table = try TableName("usertable")
         info = RegionInfo(table: table, regionId: 1)
         descriptor = try TableDescriptor(name: table, families: [ColumnFamilyDescriptor(name: Self.family)])
-        var walConf = try WAL.Configuration(configuration)
-        walConf.prefix = "bench"
-        walConfiguration = walConf
-        regionConfiguration = try Region.Configuration(configuration)
+        engineConfiguration = try StorageEngine.Configuration(configuration, memory: memory)
         try fs.createDirectory(directory)
-        (wal, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, pool: pool, walConfiguration: walConf, regionConfiguration: regionConfiguration)
+        (engine, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, configuration: engineConfiguration)
         if let ackLogPath {
             ackFD = Glibc.open(ackLogPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             if ackFD < 0 { throw StorageError(.io, "cannot open ack log '\(ackLogPath)': \(String(cString: strerror(errno)))") }
         }
     }
 
-    static func open(fs: POSIXFileSystem, directory: String, info: RegionInfo, descriptor: TableDescriptor, pool: MemStoreChunkPool, walConfiguration: WAL.Configuration, regionConfiguration: Region.Configuration) throws -> (WAL, Region) {
-        let wal = try WAL(fileSystem: fs, directory: joinPath(directory, "WALs", "bench"), configuration: walConfiguration)
-        let region = try Region(info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: regionConfiguration)
-        return (wal, region)
+    /// The engine keeps the layout of a region server's root: `WALs/bench/`, `oldWALs/`, `data/`.
+    static func open(fs: POSIXFileSystem, directory: String, info: RegionInfo, descriptor: TableDescriptor, configuration: StorageEngine.Configuration) throws -> (StorageEngine, Region) {
+        let engine = try StorageEngine(fileSystem: fs, root: directory, serverName: "bench", configuration: configuration)
+        let region = try engine.openRegion(info, descriptor: descriptor)
+        return (engine, region)
     }
 
     func close() throws {
-        let st = wal.statistics
+        let st = engine.wal.statistics
         if st.groupWrites > 0 {
             FileHandle.standardError.write(Data(String(format: "WAL: %d appends, %d group writes (%.1f per write), %d fsyncs (%.1f appends per fsync)\n", st.appends, st.groupWrites, Double(st.appends) / Double(st.groupWrites), st.syncs, st.syncs > 0 ? Double(st.appends) / Double(st.syncs) : 0).utf8))
         }
-        region.close()
-        try wal.close()
+        try engine.close()
         if ackFD >= 0 { Glibc.close(ackFD) }
+        reportMemory()
     }
 
     // MARK: keys and values
@@ -127,7 +123,11 @@ final class EngineBenchmark: @unchecked Sendable {
         switch name {
         case "fillseq": report(name, try parallel { t, r in try self.fill(thread: t, random: false, result: &r) })
         case "fillrandom": report(name, try parallel { t, r in try self.fill(thread: t, random: true, result: &r) })
-        case "readrandom": report(name, try parallel { t, r in try self.readRandom(thread: t, result: &r) })
+        case "readrandom": report(name, try measuringCache { try parallel { t, r in try self.readRandom(thread: t, result: &r) } })
+        case "scan100": report(name, try measuringCache { try parallel { t, r in try self.scan100(thread: t, result: &r) } })
+        case "readseq": report(name, try measuringCache { try parallel { t, r in try self.readSequential(result: &r) } })
+        case "flush": report(name, try once { _ = try self.region.flush() })
+        case "compact": report(name, try once { _ = try self.region.compact(major: true) })
         case "verify": return try verify()
         default: throw StorageError(.invalidArgument, "unknown benchmark \(name)")
         }
@@ -235,13 +235,90 @@ final class EngineBenchmark: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` and notes the block cache hit ratio over it for the report.
+    func measuringCache(_ body: () throws -> (ThreadResult, Double)) rethrows -> (ThreadResult, Double) {
+        let before = engine.blockCache.statistics
+        let out = try body()
+        let after = engine.blockCache.statistics
+        let hits = after.hits - before.hits, misses = after.misses - before.misses
+        lastHitRatio = hits + misses > 0 ? Double(hits) / Double(hits + misses) : 1
+        return out
+    }
+
+    private var lastHitRatio: Double?
+
+    /// One timed operation (flush, compact).
+    func once(_ body: () throws -> Void) throws -> (ThreadResult, Double) {
+        let t0 = Self.nowNanos()
+        try body()
+        let ns = Self.nowNanos() - t0
+        var r = ThreadResult()
+        r.ops = 1
+        r.histogram.record(nanos: ns)
+        return (r, Double(ns) / 1e9)
+    }
+
+    /// Seeks to a random key and reads the next 100 rows (db_bench's `seekrandom --seek_nexts=100`).
+    func scan100(thread: Int, result r: inout ThreadResult) throws {
+        var rng = SplitMix(seed: seed &+ 0x5CA4 &+ UInt64(thread) &* 7_919)
+        var key = [UInt8](repeating: 0, count: keySize)
+        let space = num * threads
+        for i in 0..<num {
+            makeKey(Int(rng.next() % UInt64(space)), into: &key)
+            let t0 = Self.nowNanos()
+            var scan = Scan(startRow: key)
+            scan.limit = 100
+            let scanner = try region.scanner(scan)
+            var rows = 0
+            while try scanner.next() != nil { rows += 1 }
+            r.histogram.record(nanos: Self.nowNanos() &- t0)
+            r.ops += 1
+            if rows > 0 { r.found += 1 }
+            if i & 1023 == 1023 { progressDone.add(1024) }
+        }
+    }
+
+    /// Reads every row in order; one op per row.
+    func readSequential(result r: inout ThreadResult) throws {
+        let scanner = try region.scanner(Scan())
+        var t0 = Self.nowNanos()
+        while try scanner.next() != nil {
+            let t1 = Self.nowNanos()
+            r.histogram.record(nanos: t1 &- t0)
+            t0 = t1
+            r.ops += 1
+            r.found += 1
+            if r.ops & 1023 == 0 { progressDone.add(1024) }
+        }
+    }
+
+    /// Peak resident memory (VmHWM) against the memory given: MemStore budget plus block cache.
+    func reportMemory() {
+        let peak = Self.peakResidentBytes()
+        let memstore = engineConfiguration.flush.globalLimit, cache = engineConfiguration.blockCacheSize
+        if json {
+            print("{\"benchmark\": \"memory\", \"peak_rss_bytes\": \(peak), \"memstore_budget_bytes\": \(memstore), \"block_cache_bytes\": \(cache)}")
+        } else {
+            print(String(format: "memory: peak RSS %.1f MB; MemStore budget %.1f MB, block cache %.1f MB", Double(peak) / 1e6, Double(memstore) / 1e6, Double(cache) / 1e6))
+        }
+        fflush(nil)
+    }
+
+    static func peakResidentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+
     /// Reopens the region (replaying the WAL) and checks every acknowledged key.
     func verify() throws -> Bool {
         guard let ackLogPath else { throw StorageError(.invalidArgument, "verify needs --ack-log") }
         let t0 = Self.nowNanos()
-        region.close()
-        try wal.close()
-        (wal, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, pool: pool, walConfiguration: walConfiguration, regionConfiguration: regionConfiguration)
+        try engine.shutdown(flush: false)
+        (engine, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, configuration: engineConfiguration)
         let reopenSeconds = Double(Self.nowNanos() - t0) / 1e9
         let log = (try? fs.readAll(ackLogPath)) ?? []
         var keys: [[UInt8]] = []
@@ -289,13 +366,16 @@ final class EngineBenchmark: @unchecked Sendable {
                 String(format: "\"seconds\": %.3f", seconds), "\"threads\": \(name == "verify" ? 1 : threads)",
                 "\"durability\": \"\(durability.rawValue)\"",
             ]
-            if name == "readrandom" || name == "verify" { fields.append("\"found\": \(r.found)") }
+            if ["readrandom", "verify", "scan100", "readseq"].contains(name) { fields.append("\"found\": \(r.found)") }
+            if let h = lastHitRatio { fields.append(String(format: "\"cache_hit_ratio\": %.4f", h)) }
             print("{" + fields.joined(separator: ", ") + "}")
         } else {
             var line = String(format: "%@: %.0f ops/s, p50 %.2f us, p99 %.2f us (%d ops in %.2f s)", name, opsPerSec, p50, p99, r.ops, seconds)
             if name == "readrandom" { line += ", \(r.found) found" }
+            if let h = lastHitRatio { line += String(format: ", block cache hit ratio %.1f%%", h * 100) }
             print(line)
         }
+        lastHitRatio = nil
         fflush(nil)
     }
 }
