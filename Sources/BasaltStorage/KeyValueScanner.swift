@@ -23,50 +23,55 @@ protocol KeyValueScanner: AnyObject {
 }
 
 /// Merges several sources into one ordered stream. Linear selection of the smallest head: stores have
-/// few sources (active + snapshot MemStore segments, plus files). Not thread-safe.
+/// few sources (active + snapshot MemStore segments, plus files). The head is cached, and sources are
+/// reached through unowned references (`sources` keeps them alive), so the per-cell path does no
+/// reference counting. Not thread-safe.
 final class MergingScanner {
+    struct Source {
+        unowned(unsafe) let scanner: any KeyValueScanner
+    }
+
+    /// Owns the sources.
     let sources: [any KeyValueScanner]
-    private var current: Int?
+    private let refs: [Source]
+    private var current = -1
+    /// The current head (the smallest cell among the sources), or nil when all are exhausted.
+    private(set) var peek: CellRef?
 
     init(_ sources: [any KeyValueScanner]) {
         self.sources = sources
+        self.refs = sources.map { Source(scanner: $0) }
         pick()
     }
 
     private func pick() {
-        current = nil
+        current = -1
         var best: CellRef?
-        for (i, s) in sources.enumerated() {
-            guard let c = s.peek else { continue }
-            if let b = best {
-                if CellComparator.compare(c.cell, c.sequenceId, b.cell, b.sequenceId) < 0 {
-                    best = c
-                    current = i
-                }
-            } else {
+        refs.withUnsafeBufferPointer { refs in
+            for i in 0..<refs.count {
+                guard let c = refs[i].scanner.peek else { continue }
+                if let b = best, CellComparator.compare(c.cell, c.sequenceId, b.cell, b.sequenceId) >= 0 { continue }
                 best = c
                 current = i
             }
         }
-    }
-
-    var peek: CellRef? {
-        guard let current else { return nil }
-        return sources[current].peek
+        peek = best
     }
 
     func next() throws {
-        guard let current else { return }
-        try sources[current].next()
-        if sources.count == 1 {
-            if sources[0].peek == nil { self.current = nil }
+        guard current >= 0 else { return }
+        let s = refs[current].scanner
+        try s.next()
+        if refs.count == 1 {
+            peek = s.peek
+            if peek == nil { current = -1 }
         } else {
             pick()
         }
     }
 
     func seek(_ key: EncodedCell) throws {
-        for s in sources { try s.seek(key) }
+        for r in refs { try r.scanner.seek(key) }
         pick()
     }
 
@@ -74,8 +79,8 @@ final class MergingScanner {
     func lastRow(below row: [UInt8]?) throws -> [UInt8]? {
         var best: [UInt8]?
         let probe: (UnsafeRawBufferPointer?) throws -> Void = { r in
-            for s in self.sources {
-                guard let p = try s.lastRow(below: r) else { continue }
+            for s in self.refs {
+                guard let p = try s.scanner.lastRow(below: r) else { continue }
                 let c = EncodedCell(p)
                 if let b = best {
                     if b.withUnsafeBytes({ CellComparator.compareBytes(c.row, $0) }) > 0 { best = Array(c.row) }

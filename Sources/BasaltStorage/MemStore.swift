@@ -63,8 +63,10 @@ public final class MemStore: @unchecked Sendable {
 
     /// Scanners over the active segment and the snapshot, seeing only cells with sequence id ≤ `readPoint`.
     func scanners(readPoint: UInt64) -> [any KeyValueScanner] {
-        let (active, snap) = lock.withLock { (self.active, snapshotSegment) }
-        var out: [any KeyValueScanner] = [SegmentScanner(memStore: self, segment: active, readPoint: readPoint)]
+        // A segment empty now gets nothing this reader may see: later cells are above its read point.
+        let (active, snap) = lock.withLock { (self.active.isEmpty ? nil : self.active, snapshotSegment) }
+        var out: [any KeyValueScanner] = []
+        if let active { out.append(SegmentScanner(memStore: self, segment: active, readPoint: readPoint)) }
         if let snap { out.append(SegmentScanner(memStore: self, segment: snap, readPoint: readPoint)) }
         return out
     }

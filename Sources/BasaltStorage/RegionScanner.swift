@@ -23,29 +23,55 @@ public final class RegionScanner {
 
     /// The next row with something to return, or nil at the end.
     public func next() throws -> RowResult? {
+        var cells: [Cell] = []
+        var family: [UInt8] = []
+        var sharedRow: [UInt8] = []
+        let found = try nextRow { storeFamily, c, seq in
+            if cells.isEmpty { sharedRow = Array(c.row) }
+            if family != storeFamily { family = storeFamily }
+            cells.append(Cell(
+                row: sharedRow, family: family, qualifier: Array(c.qualifier), timestamp: c.timestamp, type: c.type,
+                value: Array(c.value), sequenceId: seq))
+        }
+        return found ? RowResult(row: sharedRow, cells: cells) : nil
+    }
+
+    /// Moves to the next row with something to return and hands each of its cells to `visit` (family,
+    /// cell, sequence id), in order, without copying them: the cell is valid only during the call. Returns
+    /// false at the end. For consumers that encode cells straight into a response (and benchmarks).
+    public func nextRow(_ visit: ([UInt8], EncodedCell, UInt64) throws -> Void) throws -> Bool {
         while !done {
             if scan.limit > 0 && rowsReturned >= scan.limit {
                 done = true
-                return nil
+                return false
             }
-            guard let row = try scan.reversed ? nextRowReversed() : nextRowForward() else {
+            let more = try scan.reversed ? nextRowReversed() : nextRowForward()
+            guard more else {
                 done = true
-                return nil
+                return false
             }
-            var cells: [Cell] = []
-            for s in stores {
-                if scan.reversed { try s.seek(toRow: row) }
-                if let r = s.currentRow, row.withUnsafeBytes({ CellComparator.compareBytes(r, $0) }) == 0 {
-                    try s.collectRow(row, into: &cells)
+            var any = false
+            try rowBuffer.withUnsafeBytes { row in
+                for s in stores {
+                    if scan.reversed { try s.seek(toRow: row) }
+                    if let r = s.currentRow, CellComparator.compareBytes(r, row) == 0 {
+                        try s.visitRow(row) { c, seq in
+                            any = true
+                            try visit(s.family, c, seq)
+                        }
+                    }
                 }
             }
-            if !cells.isEmpty {
+            if any {
                 rowsReturned += 1
-                return RowResult(row: row, cells: cells)
+                return true
             }
         }
-        return nil
+        return false
     }
+
+    /// The current row's key (valid until the next move).
+    private var rowBuffer: [UInt8] = []
 
     /// Every remaining row.
     public func all() throws -> [RowResult] {
@@ -54,28 +80,31 @@ public final class RegionScanner {
         return out
     }
 
-    private func nextRowForward() -> [UInt8]? {
+    private func nextRowForward() -> Bool {
         var best: UnsafeRawBufferPointer?
         for s in stores {
             guard let r = s.currentRow else { continue }
             if let b = best, CellComparator.compareBytes(r, b) >= 0 { continue }
             best = r
         }
-        guard let best else { return nil }
-        if !scan.stopRow.isEmpty && scan.stopRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 { return nil }
-        return Array(best)
+        guard let best else { return false }
+        if !scan.stopRow.isEmpty && scan.stopRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 { return false }
+        rowBuffer.removeAll(keepingCapacity: true)
+        rowBuffer.append(contentsOf: best)
+        return true
     }
 
-    private func nextRowReversed() throws -> [UInt8]? {
+    private func nextRowReversed() throws -> Bool {
         var best: [UInt8]?
         for s in stores {
             guard let r = try s.lastRow(below: reverseBound) else { continue }
             if let b = best, CellComparator.compareBytes(r, b) <= 0 { continue }
             best = r
         }
-        guard let best else { return nil }
-        if !scan.stopRow.isEmpty && CellComparator.compareBytes(best, scan.stopRow) <= 0 { return nil }
+        guard let best else { return false }
+        if !scan.stopRow.isEmpty && CellComparator.compareBytes(best, scan.stopRow) <= 0 { return false }
         reverseBound = best
-        return best
+        rowBuffer = best
+        return true
     }
 }

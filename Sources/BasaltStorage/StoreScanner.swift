@@ -16,15 +16,17 @@ final class StoreScanner {
 
     /// Positions at the first cell of `row` (or of the next row after it).
     func seek(toRow row: [UInt8]) throws {
+        try row.withUnsafeBytes { try seek(toRow: $0) }
+    }
+
+    func seek(toRow row: UnsafeRawBufferPointer) throws {
         let n = EncodedCell.headerLength + EncodedCell.keyLength(rowLength: row.count, familyLength: family.count, qualifierLength: 0)
         if seekKey.count < n { seekKey = [UInt8](repeating: 0, count: n) }
         try seekKey.withUnsafeMutableBytes { dst in
-            row.withUnsafeBytes { r in
-                family.withUnsafeBytes { f in
-                    _ = EncodedCell.write(
-                        to: dst.baseAddress!, row: r, family: f, qualifier: UnsafeRawBufferPointer(start: nil, count: 0),
-                        timestamp: .max, type: CellType.maximum.rawValue, value: UnsafeRawBufferPointer(start: nil, count: 0))
-                }
+            family.withUnsafeBytes { f in
+                _ = EncodedCell.write(
+                    to: dst.baseAddress!, row: row, family: f, qualifier: UnsafeRawBufferPointer(start: nil, count: 0),
+                    timestamp: .max, type: CellType.maximum.rawValue, value: UnsafeRawBufferPointer(start: nil, count: 0))
             }
             try merger.seek(EncodedCell(UnsafeRawPointer(dst.baseAddress!)))
         }
@@ -33,19 +35,15 @@ final class StoreScanner {
     /// The row of the current cell (valid until the scanner moves), or nil when exhausted.
     var currentRow: UnsafeRawBufferPointer? { merger.peek?.cell.row }
 
-    /// Consumes every cell of the current row, appending what the matcher keeps to `out`. `row` is the
-    /// row's bytes, shared by every cell built.
-    func collectRow(_ row: [UInt8], into out: inout [Cell]) throws {
+    /// Consumes every cell of the current row (`row`), handing what the matcher keeps to `visit` with its
+    /// sequence id; the cell is valid only during the call.
+    @inline(__always)
+    func visitRow(_ row: UnsafeRawBufferPointer, _ visit: (EncodedCell, UInt64) throws -> Void) throws {
         matcher.startRow()
         while let ref = merger.peek {
             let c = ref.cell
-            let same = row.withUnsafeBytes { CellComparator.compareBytes(c.row, $0) == 0 }
-            if !same { break }
-            if matcher.include(c) {
-                out.append(Cell(
-                    row: row, family: family, qualifier: Array(c.qualifier), timestamp: c.timestamp, type: c.type,
-                    value: Array(c.value), sequenceId: ref.sequenceId))
-            }
+            if CellComparator.compareBytes(c.rowPointer, c.rowLength, row.baseAddress, row.count) != 0 { break }
+            if matcher.include(c) { try visit(c, ref.sequenceId) }
             try merger.next()
         }
     }
