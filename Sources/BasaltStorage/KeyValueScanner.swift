@@ -28,19 +28,19 @@ protocol KeyValueScanner: AnyObject {
 /// reference counting. Not thread-safe.
 final class MergingScanner {
     struct Source {
+        /// Keeps the scanner alive.
+        let owner: any KeyValueScanner
+        /// The same scanner, reached without reference counting.
         unowned(unsafe) let scanner: any KeyValueScanner
     }
 
-    /// Owns the sources.
-    let sources: [any KeyValueScanner]
     private let refs: [Source]
     private var current = -1
     /// The current head (the smallest cell among the sources), or nil when all are exhausted.
     private(set) var peek: CellRef?
 
     init(_ sources: [any KeyValueScanner]) {
-        self.sources = sources
-        self.refs = sources.map { Source(scanner: $0) }
+        self.refs = sources.map { Source(owner: $0, scanner: $0) }
         pick()
     }
 

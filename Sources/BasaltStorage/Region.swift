@@ -325,7 +325,7 @@ public final class Region: @unchecked Sendable {
     }
 
     func getLocked(_ get: Get, now: Int64) throws -> RowResult {
-        var scan = Scan(startRow: get.row, stopRow: get.row + [0])
+        var scan = Scan(startRow: get.row)
         scan.columns = get.columns
         scan.maxVersions = get.maxVersions
         scan.timeRange = get.timeRange
@@ -359,6 +359,6 @@ public final class Region: @unchecked Sendable {
                     now: now, row: getRow, cacheBlocks: scan.cacheBlocks)
             }
         }
-        return try RegionScanner(scan: scan, stores: chosen)
+        return try RegionScanner(scan: scan, stores: chosen, singleRow: getRow != nil)
     }
 }

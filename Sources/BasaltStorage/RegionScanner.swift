@@ -10,8 +10,12 @@ public final class RegionScanner {
     private var reverseBound: [UInt8]?
     private var done = false
 
-    init(scan: Scan, stores: [StoreScanner]) throws {
+    /// Reads exactly `scan.startRow` (a get): stops at the first other row.
+    let singleRow: Bool
+
+    init(scan: Scan, stores: [StoreScanner], singleRow: Bool = false) throws {
         self.scan = scan
+        self.singleRow = singleRow
         self.stores = stores
         if scan.reversed {
             // Rows at or below startRow: the bound is the smallest row above it.
@@ -88,7 +92,11 @@ public final class RegionScanner {
             best = r
         }
         guard let best else { return false }
-        if !scan.stopRow.isEmpty && scan.stopRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 { return false }
+        if singleRow {
+            if scan.startRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) != 0 { return false }
+        } else if !scan.stopRow.isEmpty && scan.stopRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 {
+            return false
+        }
         rowBuffer.removeAll(keepingCapacity: true)
         rowBuffer.append(contentsOf: best)
         return true
