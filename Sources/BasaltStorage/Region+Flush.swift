@@ -24,6 +24,7 @@ extension Region {
     public func flush() throws -> Bool {
         guard files != nil else { throw StorageError(.invalidArgument, "region \(info.regionNameAsString) has no data folder: it cannot flush") }
         let released: Int? = try flushLock.withLock {
+            try checkOpen()
             if pendingFlush == nil {
                 pendingFlush = updatesLock.withWriteLock { () -> (UInt64, Int, Int64)? in
                     var any = false

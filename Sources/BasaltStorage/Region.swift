@@ -135,9 +135,11 @@ public final class Region: @unchecked Sendable {
     /// What one cell counts for the flush triggers: its bytes plus the MemStore's per-cell index overhead.
     @inline(__always) static func accountedSize(_ c: Cell) -> Int { c.encodedLength + 40 }
 
-    /// Stops accepting reads and writes once those in flight finish.
+    /// Stops accepting reads and writes once those in flight (and a flush in progress) finish.
     public func close() {
-        updatesLock.withWriteLock { closed.store(true, ordering: .releasing) }
+        flushLock.withLock {
+            updatesLock.withWriteLock { closed.store(true, ordering: .releasing) }
+        }
     }
 
     public var isClosed: Bool { closed.load(ordering: .acquiring) }

@@ -66,6 +66,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     private var globalPressure = false
     private var stopping = false
     private var threads: [Thread] = []
+    /// Worker threads still running (guarded by `work`); shutdown waits for zero.
+    private var runningWorkers = 0
     private var countersStorage = Counters()
     /// Writers waiting for global memory park here.
     private let memoryCondition = NSCondition()
@@ -105,7 +107,15 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     }
 
     private func start(_ name: String, _ body: @escaping @Sendable (StorageEngine) -> Void) {
-        let t = Thread { [weak self] in if let self { body(self) } }
+        work.withLock { runningWorkers += 1 }
+        let t = Thread { [weak self] in
+            guard let self else { return }
+            body(self)
+            self.work.withLock {
+                self.runningWorkers -= 1
+                self.work.broadcast()
+            }
+        }
         t.name = name
         threads.append(t)
         t.start()
@@ -144,9 +154,11 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     /// Stops the threads and closes every region (flushing first when `flush`; otherwise the WAL keeps
     /// their edits for the next open), then closes the WAL.
     public func shutdown(flush: Bool) throws {
+        // Let a flush or compaction in progress finish before the regions close.
         work.withLock {
             stopping = true
             work.broadcast()
+            while runningWorkers > 0 { work.wait() }
         }
         for r in onlineRegions {
             if flush {

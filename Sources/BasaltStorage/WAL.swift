@@ -387,6 +387,8 @@ public final class WAL: @unchecked Sendable {
     public func regionFlushed(encodedRegionName: [UInt8], sequenceId: UInt64) throws {
         let archivable: [(UInt64, String)] = cond.withLock {
             if sequenceId > (flushedUpTo[encodedRegionName] ?? 0) { flushedUpTo[encodedRegionName] = sequenceId }
+            // A closed WAL may already be in another owner's hands: leave its files alone.
+            if closed { return [] }
             var out: [(UInt64, String)] = []
             rolledFiles.removeAll { f in
                 let done = f.regions.allSatisfy { region, seq in (flushedUpTo[region] ?? 0) >= seq }

@@ -65,6 +65,9 @@ final class EngineBenchmark: @unchecked Sendable {
             FileHandle.standardError.write(Data(String(format: "WAL: %d appends, %d group writes (%.1f per write), %d fsyncs (%.1f appends per fsync)\n", st.appends, st.groupWrites, Double(st.appends) / Double(st.groupWrites), st.syncs, st.syncs > 0 ? Double(st.appends) / Double(st.syncs) : 0).utf8))
         }
         try engine.close()
+        let c = engine.counters
+        let reasons = c.flushesByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        FileHandle.standardError.write(Data("engine: \(c.flushes) background flushes (requested by: \(reasons.isEmpty ? "none" : reasons)), \(c.compactions) background compactions, \(c.blockedWrites) writes made to wait\n".utf8))
         if ackFD >= 0 { Glibc.close(ackFD) }
         reportMemory()
     }

@@ -71,7 +71,11 @@ import Testing
         let r = try basalt.run(["bench", "engine", "--dir", dir.path, "--benchmarks", "fillrandom,readrandom", "--num", "1000", "--json"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n")
-        #expect(lines.count == 2)
+        #expect(lines.count == 3)
+        let memory = try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any]
+        #expect(memory?["benchmark"] as? String == "memory")
+        #expect((memory?["peak_rss_bytes"] as? Int ?? 0) > 1 << 20)
+        #expect(memory?["block_cache_bytes"] as? Int == Int(Double(1 << 30) * 0.4))
         for (line, name) in zip(lines, ["fillrandom", "readrandom"]) {
             let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(obj?["benchmark"] as? String == name)
@@ -85,5 +89,51 @@ import Testing
         let noLog = try basalt.run(["bench", "engine", "--dir", dir.path, "--benchmarks", "verify"])
         #expect(noLog.status != 0)
         #expect(noLog.stderr.contains("--ack-log"))
+    }
+
+    @Test func flushCompactScansAndHFileInspection() throws {
+        let dir = try TemporaryDirectory(prefix: "basalt-flush")
+        defer { dir.remove() }
+        let r = try basalt.run([
+            "bench", "engine", "--dir", dir.path, "--benchmarks", "fillseq,flush,fillrandom,flush,compact,readrandom,scan100,readseq",
+            "--num", "3000", "--json", "--memory", "67108864",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        var results: [String: [String: Any]] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            if let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let name = obj["benchmark"] as? String { results[name] = obj }
+        }
+        #expect(results["flush"]?["ops"] as? Int == 1)
+        #expect(results["compact"]?["ops"] as? Int == 1)
+        #expect(results["readrandom"]?["found"] as? Int == 3000)
+        #expect(results["readseq"]?["ops"] as? Int == 3000)
+        #expect(results["scan100"]?["found"] as? Int ?? 0 > 2900)
+        for name in ["readrandom", "scan100", "readseq"] {
+            let ratio = results[name]?["cache_hit_ratio"] as? Double ?? -1
+            #expect(ratio >= 0 && ratio <= 1, "\(name)")
+        }
+        #expect(results["memory"]?["memstore_budget_bytes"] as? Int == Int(Double(67_108_864) * 0.4))
+
+        let familyDir = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/default/usertable").map { dir.path + "/data/default/usertable/" + $0 + "/family" }.first ?? ""
+        let files = try FileManager.default.contentsOfDirectory(atPath: familyDir)
+        #expect(files.count == 1, "one file after the major compaction: \(files)")
+        let file = familyDir + "/" + (files.first ?? "")
+        let printed = try basalt.run(["hfile", "--print", file])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.contains("CELL_COUNT = 3000"))
+        #expect(printed.stdout.contains("MAJOR_COMPACTION = true"))
+        #expect(printed.stdout.contains("Bloom filter: ROW"))
+        let keys = try basalt.run(["hfile", "--keys", file])
+        #expect(keys.stdout.split(separator: "\n").count == 3000)
+        #expect(keys.stdout.hasPrefix("K: 0000000000000000/family:q/"))
+
+        let garbage = dir.path + "/garbage"
+        FileManager.default.createFile(atPath: garbage, contents: Data(repeating: 0x41, count: 100))
+        let bad = try basalt.run(["hfile", "--print", garbage])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("truncated or not an HFile"))
+        let none = try basalt.run(["hfile", file])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("--print"))
     }
 }
