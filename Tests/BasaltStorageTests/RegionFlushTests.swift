@@ -253,4 +253,34 @@ import Testing
         #expect(files[0].mayContain(timeRange: g.timeRange))
         #expect(!b("zzz").withUnsafeBytes { files[0].mayContain(row: $0) })
     }
+
+    /// A crash after the compaction's output is in place but before its inputs are deleted: on open the
+    /// store deletes the inputs (named in the output's file info) instead of reading them twice.
+    @Test func inputsLeftByACrashAfterCompactionAreDeletedOnOpen() throws {
+        let fs = MemoryFileSystem()
+        let f = try TestRegionFactory(fileSystem: fs)
+        var (wal, r) = try f.open()
+        for round in 0..<3 {
+            for i in 0..<20 { try r.put(key(i), "f", "q", "v\(round)") }
+            try r.flush()
+        }
+        let dir = f.files.familyDirectory(f.descriptor.families[0])
+        let saved = try fs.list(dir).map { ($0, try fs.readAll(joinPath(dir, $0))) }
+        try r.compact(major: true)
+        r.close()
+        try wal.close()
+        for (name, bytes) in saved {
+            let w = try fs.openForAppend(joinPath(dir, name), truncate: true)
+            try bytes.withUnsafeBytes { try w.append($0) }
+            try w.close()
+        }
+        #expect(try fs.list(dir).count == 4)
+        (wal, r) = try f.open()
+        defer { try? wal.close() }
+        #expect(r.stores[0].fileCount == 1)
+        #expect(try fs.list(dir).count == 1)
+        var g = Get(row: b(key(3)))
+        g.maxVersions = 5
+        #expect(try r.get(g).cells.map(\.value) == [b("v2")])
+    }
 }

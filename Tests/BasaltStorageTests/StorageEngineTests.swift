@@ -145,6 +145,30 @@ final class Flag: Sendable {
         try engine.close()
     }
 
+    @Test func periodicMajorCompaction() throws {
+        let clock = TestClock()
+        let engine = try StorageEngine(fileSystem: MemoryFileSystem(), root: "root", serverName: "rs1", configuration: Self.config {
+            $0.region.compaction.majorPeriod = 3_600_000
+            $0.region.compaction.minFiles = 10
+        }, clock: clock.function)
+        let r = try Self.region(engine)
+        try Self.fill(r, from: 0, count: 10)
+        try r.flush()
+        var d = Delete(row: b("k000003"))
+        d.addFamily(family: b("f"))
+        try r.delete(d)
+        try r.flush()
+        engine.runChoresOnce()
+        usleep(200_000)
+        #expect(r.stores[0].fileCount == 2)
+        clock.advance(3_600_001)
+        engine.runChoresOnce()
+        #expect(Self.eventually { engine.counters.majorCompactions == 1 && r.stores[0].fileCount == 1 })
+        #expect(r.stores[0].storeFiles.first?.info.deleteCount == 0)
+        #expect(try r.scanner(Scan()).all().count == 9)
+        try engine.close()
+    }
+
     @Test func writesWaitForACompactionWhileAStoreHasTooManyFiles() throws {
         let engine = try StorageEngine(fileSystem: MemoryFileSystem(), root: "root", serverName: "rs1", configuration: Self.config {
             $0.region.compaction.blockingStoreFiles = 4
