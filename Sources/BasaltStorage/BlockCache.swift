@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Anything the cache can hold: immutable, shareable, knows its memory footprint.
 public protocol CacheableBlock: AnyObject, Sendable { var heapSize: Int { get } }
 
@@ -101,29 +95,17 @@ public final class BlockCache: @unchecked Sendable {
     }
 }
 
-/// One partition: its own pthread mutex around its own index and lists. (A pthread mutex
-/// rather than `Synchronization.Mutex` so ThreadSanitizer understands the locking on Linux.)
-/// `state` is only touched inside `withLock`, which is what makes sharing it safe.
+/// One partition: its own `Lock` (a pthread mutex, which ThreadSanitizer understands on Linux, unlike
+/// `Synchronization.Mutex`) around its own index and lists. `state` is only touched inside `withLock`,
+/// which is what makes sharing it safe.
 private final class Shard: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let lock = Lock()
     private var state: ShardState
 
-    init(capacity: Int) {
-        state = ShardState(capacity: capacity)
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
+    init(capacity: Int) { state = ShardState(capacity: capacity) }
 
     @inline(__always) func withLock<R>(_ body: (inout ShardState) -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body(&state)
+        lock.withLock { body(&state) }
     }
 }
 

@@ -11,15 +11,12 @@ enum Compactor {
     static func compact(store: Store, inputs: [HFileReader], major: Bool, now: Int64) throws -> HFileReader {
         guard let rf = store.regionFiles else { throw StorageError(.invalidArgument, "this region has no data folder: it cannot compact") }
         let family = store.family
-        let sources: [any KeyValueScanner] = inputs.map { $0.scanner(cacheBlocks: false) }
-        let merger = MergingScanner(sources)
-        // An empty first key: before every cell.
-        var start = [UInt8](repeating: 0, count: EncodedCell.headerLength + EncodedCell.keyInfrastructure)
-        start.withUnsafeMutableBytes { p in
-            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-            _ = EncodedCell.write(to: p.baseAddress!, row: empty, family: empty, qualifier: empty, timestamp: .max, type: CellType.maximum.rawValue, value: empty)
+        let sources: [any KeyValueScanner] = try inputs.map { f in
+            let s = f.scanner(cacheBlocks: false)
+            try s.seekToFirst()
+            return s
         }
-        try start.withUnsafeBytes { try merger.seek(EncodedCell($0.baseAddress!)) }
+        let merger = MergingScanner(sources)
         let dropDeleted = major && family.keepDeletedCells == .false
         let ttlCutoff: Int64 = family.timeToLive == ColumnFamilyDescriptor.forever ? .min : now - Int64(family.timeToLive) * 1000
         var matcher = ScanQueryMatcher(

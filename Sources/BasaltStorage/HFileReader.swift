@@ -117,12 +117,6 @@ public final class HFileReader: @unchecked Sendable {
 
     // MARK: filters
 
-    /// Whether the file may hold cells of `row` (always true without a bloom filter).
-    public func mayContain(row: UnsafeRawBufferPointer) -> Bool {
-        guard let bloom, info.bloomType == .row else { return true }
-        return bloom.mayContain(hash: BloomFilter.rowHash(row))
-    }
-
     /// Whether the file may hold any of `qualifiers` of `row`, or a family delete marker for it.
     public func mayContain(row: UnsafeRawBufferPointer, qualifiers: Set<[UInt8]>?) -> Bool {
         guard let bloom else { return true }
@@ -180,12 +174,7 @@ extension HFileReader {
     /// Calls `body` with every cell in order (blocks are not cached); stops early when it returns false.
     public func forEachCell(_ body: (Cell) throws -> Bool) throws {
         let s = scanner(cacheBlocks: false)
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
-        var start = [UInt8](repeating: 0, count: EncodedCell.headerLength + EncodedCell.keyInfrastructure)
-        try start.withUnsafeMutableBytes { p in
-            EncodedCell.write(to: p.baseAddress!, row: empty, family: empty, qualifier: empty, timestamp: .max, type: CellType.maximum.rawValue, value: empty)
-            try s.seek(EncodedCell(p.baseAddress!))
-        }
+        try s.seekToFirst()
         while let c = s.peek {
             if try !body(c.cell.toCell(sequenceId: c.sequenceId)) { return }
             try s.next()

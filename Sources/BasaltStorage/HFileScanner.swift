@@ -68,6 +68,13 @@ final class HFileScanner: KeyValueScanner {
         }
     }
 
+    /// Positions at the file's first cell.
+    func seekToFirst() throws {
+        try load(at: 0, size: nil)
+        index = 0
+        settle()
+    }
+
     func seek(_ key: EncodedCell) throws {
         guard let (offset, size) = try locate(key) else {
             block = nil

@@ -59,7 +59,7 @@ extension Region {
             return p.accounted
         }
         guard let released else { return false }
-        if let wal, let seq = Optional(flushedSequenceId) { try wal.regionFlushed(encodedRegionName: encodedNameBytes, sequenceId: seq) }
+        try wal?.regionFlushed(encodedRegionName: encodedNameBytes, sequenceId: flushedSequenceId)
         wakeWaiters()
         host?.regionFlushed(self, released: released)
         return true
@@ -95,7 +95,6 @@ extension Region {
         if done > 0 {
             maxStoreFiles.store(stores.map(\.fileCount).max() ?? 0, ordering: .relaxed)
             wakeWaiters()
-            host?.regionCompacted(self)
         }
         return done
     }

@@ -11,6 +11,4 @@ public protocol RegionHost: AnyObject, Sendable {
     func admit(_ region: Region) throws
     /// A flush of the region completed, releasing `bytes` of MemStore.
     func regionFlushed(_ region: Region, released bytes: Int)
-    /// A compaction of the region completed.
-    func regionCompacted(_ region: Region)
 }

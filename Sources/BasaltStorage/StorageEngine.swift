@@ -65,7 +65,6 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     private var compactionQueue: [(Region, Bool)] = []
     private var globalPressure = false
     private var stopping = false
-    private var threads: [Thread] = []
     /// Worker threads still running (guarded by `work`); shutdown waits for zero.
     private var runningWorkers = 0
     private var countersStorage = Counters()
@@ -79,7 +78,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         public var compactions = 0
         public var majorCompactions = 0
         public var blockedWrites = 0
-        /// Flushes by trigger: size, global, wal, periodic (manual flushes are the caller's).
+        /// Flush requests by trigger: size, global, wal, periodic, open (manual flushes are the caller's).
         public var flushesByReason: [String: Int] = [:]
     }
 
@@ -117,7 +116,6 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             }
         }
         t.name = name
-        threads.append(t)
         t.start()
     }
 
@@ -226,8 +224,6 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         memoryCondition.unlock()
         if region.storeFileCountMax >= configuration.region.compaction.minFiles { requestCompaction(region, major: false) }
     }
-
-    public func regionCompacted(_ region: Region) {}
 
     private func countBlocked() { work.withLock { countersStorage.blockedWrites += 1 } }
 

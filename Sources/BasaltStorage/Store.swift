@@ -70,7 +70,9 @@ public final class Store: @unchecked Sendable {
         let matcher = ScanQueryMatcher(
             maxVersions: min(maxVersions, raw ? Int.max : family.maxVersions), minVersions: family.minVersions,
             ttlCutoff: ttlCutoff, timeRange: timeRange, qualifiers: sorted, raw: raw)
-        var (sources, current) = lock.withLock { (memStore.scanners(readPoint: readPoint), files) }
+        var sources: [any KeyValueScanner]
+        let current: [HFileReader]
+        (sources, current) = lock.withLock { (memStore.scanners(readPoint: readPoint), files) }
         let expiredBelow = family.minVersions == 0 && !raw ? ttlCutoff : .min
         for f in current.reversed() {
             if !f.mayContain(timeRange: timeRange) { continue }
@@ -78,7 +80,6 @@ public final class Store: @unchecked Sendable {
             if let row, !row.withUnsafeBytes({ f.mayContain(row: $0, qualifiers: qualifiers) }) { continue }
             sources.append(f.scanner(cacheBlocks: cacheBlocks))
         }
-        current.removeAll()
         return StoreScanner(family: family.name, sources: sources, matcher: matcher)
     }
 

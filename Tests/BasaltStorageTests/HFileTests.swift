@@ -116,13 +116,13 @@ import Testing
         let rowcol = try HFileReader(fileSystem: fs, path: "rowcol", cache: nil)
         for i in 0..<1000 {
             let r = b(String(format: "r%05d", i))
-            #expect(r.withUnsafeBytes { row.mayContain(row: $0) })
+            #expect(r.withUnsafeBytes { row.mayContain(row: $0, qualifiers: nil) })
             #expect(r.withUnsafeBytes { rowcol.mayContain(row: $0, qualifiers: [b("q1")]) })
         }
         var falseRow = 0, falseCol = 0
         for i in 1000..<11000 {
             let r = b(String(format: "r%05d", i))
-            if r.withUnsafeBytes({ row.mayContain(row: $0) }) { falseRow += 1 }
+            if r.withUnsafeBytes({ row.mayContain(row: $0, qualifiers: nil) }) { falseRow += 1 }
             if b(String(format: "r%05d", i - 1000)).withUnsafeBytes({ rowcol.mayContain(row: $0, qualifiers: [b("zz\(i)")]) }) { falseCol += 1 }
         }
         #expect(falseRow < 300, "false positive rate \(falseRow) / 10000")

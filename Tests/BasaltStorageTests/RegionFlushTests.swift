@@ -251,7 +251,7 @@ import Testing
         let files = r.stores[0].storeFiles
         #expect(!files[1].mayContain(timeRange: g.timeRange))
         #expect(files[0].mayContain(timeRange: g.timeRange))
-        #expect(!b("zzz").withUnsafeBytes { files[0].mayContain(row: $0) })
+        #expect(!b("zzz").withUnsafeBytes { files[0].mayContain(row: $0, qualifiers: nil) })
     }
 
     /// A crash after the compaction's output is in place but before its inputs are deleted: on open the
