@@ -8,12 +8,14 @@ let package = Package(
         .executable(name: "basalt", targets: ["basalt"]),
         .library(name: "BasaltCore", targets: ["BasaltCore"]),
         .library(name: "BasaltStorage", targets: ["BasaltStorage"]),
+        .library(name: "BasaltCoordination", targets: ["BasaltCoordination"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -32,6 +34,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BasaltCoordination",
+            dependencies: [
+                "BasaltCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "BasaltTestSupport",
             dependencies: ["BasaltCore", "BasaltStorage"]
         ),
@@ -40,12 +51,14 @@ let package = Package(
             dependencies: [
                 "BasaltCore",
                 "BasaltStorage",
+                "BasaltCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BasaltCoreTests", dependencies: ["BasaltCore"]),
         .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCoordination", "BasaltTestSupport"]),
         .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
