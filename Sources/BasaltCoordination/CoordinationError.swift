@@ -114,16 +114,17 @@ public struct CoordinationError: BasaltError, Equatable {
 
     private static func explanation(_ code: Code) -> String {
         switch code {
-        case .noNode: "NoNode: no such znode"
-        case .nodeExists: "NodeExists: the znode already exists"
-        case .badVersion: "BadVersion: the znode's version is not the one expected"
-        case .notEmpty: "NotEmpty: the znode has children"
-        case .noChildrenForEphemerals: "NoChildrenForEphemerals: an ephemeral znode cannot have children"
-        case .sessionExpired: "SessionExpired: the session has expired; its ephemeral znodes are gone and a new client is needed"
-        case .connectionLoss: "ConnectionLoss: the connection to ZooKeeper was lost; the call may or may not have taken effect"
-        case .badArguments: "BadArguments: invalid path or argument"
-        case .operationTimeout: "OperationTimeout: no answer from ZooKeeper in time"
-        default: code.name
+        case .noNode: "no such znode"
+        case .nodeExists: "the znode already exists"
+        case .badVersion: "the znode's version is not the one expected"
+        case .notEmpty: "the znode has children"
+        case .noChildrenForEphemerals: "an ephemeral znode cannot have children"
+        case .sessionExpired: "the session has expired or was closed; its ephemeral znodes are gone and a new client is needed"
+        case .connectionLoss: "the connection to ZooKeeper was lost; the call may or may not have taken effect"
+        case .badArguments: "invalid path or argument"
+        case .operationTimeout: "no answer from ZooKeeper in time"
+        case .marshallingError: "a message could not be encoded or decoded"
+        default: "ZooKeeper answered \(code.name)"
         }
     }
 }

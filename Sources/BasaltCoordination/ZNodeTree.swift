@@ -9,6 +9,9 @@ struct ZNodeTree {
         var acl: [ACL]
         var stat: Stat
         var children: Set<String> = []
+        /// Children ever created here: the counter of sequential names. (Apache ZooKeeper's sequence
+        /// numbers count creations only, while `cversion` counts deletions too.)
+        var createdChildren: Int32 = 0
     }
 
     /// A watch trigger: an event on a path, for data watches, child watches, or both.
@@ -78,7 +81,7 @@ struct ZNodeTree {
         try Self.validate(path, sequential: mode.isSequential)
         var actual = path
         if mode.isSequential {
-            let counter = String(parent.stat.cversion)
+            let counter = String(parent.createdChildren)
             actual += String(repeating: "0", count: max(0, 10 - counter.count)) + counter
         }
         guard actual != "/", nodes[actual] == nil else { throw CoordinationError(.nodeExists, path: actual) }
@@ -90,6 +93,7 @@ struct ZNodeTree {
         stat.dataLength = Int32(data.count)
         nodes[actual] = Node(data: data, acl: acl, stat: stat)
         parent.children.insert(Self.name(of: actual))
+        parent.createdChildren += 1
         parent.stat.cversion += 1
         parent.stat.pzxid = zxid
         parent.stat.numChildren = Int32(parent.children.count)

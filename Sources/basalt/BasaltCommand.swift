@@ -3,11 +3,11 @@ import BasaltCore
 
 /// `basalt`: the one binary. Subcommands follow DESIGN.md §9.
 @main
-struct BasaltCommand: ParsableCommand {
+struct BasaltCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "basalt",
         abstract: "Basalt: an HBase-compatible wide-column store.",
-        subcommands: [WALCommand.self, HFileCommand.self, BenchCommand.self]
+        subcommands: [ZooKeeperCommand.self, ZKCliCommand.self, WALCommand.self, HFileCommand.self, BenchCommand.self]
     )
 }
 

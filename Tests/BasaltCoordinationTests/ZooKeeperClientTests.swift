@@ -84,8 +84,12 @@ struct ZooKeeperClientTests {
         let third = try await zk.create("\(root)/other-", data: bytes("x"), mode: .persistentSequential)
         #expect(first == "\(root)/job-0000000000")
         #expect(second == "\(root)/job-0000000001")
-        // The counter is the parent's child version: the plain create advanced it too.
+        // The counter counts the parent's children ever created: the plain create advanced it too, a
+        // deletion does not (though it does advance the parent's cversion).
         #expect(third == "\(root)/other-0000000003")
+        try await zk.delete("\(root)/plain")
+        #expect(try await zk.exists(root)?.cversion == 5)
+        #expect(try await zk.create("\(root)/job-", mode: .persistentSequential) == "\(root)/job-0000000004")
         #expect(try await zk.exists(second)?.ephemeralOwner == zk.sessionId)
         #expect(try await zk.exists(first)?.ephemeralOwner == 0)
     }
