@@ -31,11 +31,6 @@ public final class ZooKeeperClient: Sendable {
             self.connectTimeout = connectTimeout
             self.logger = logger
         }
-
-        /// Parses a connect string such as `127.0.0.1:2181,127.0.0.1:2182`.
-        public init(connectString: String, sessionTimeout: Duration = .seconds(10)) {
-            self.init(servers: connectString.split(separator: ",").map { String($0.filter { $0 != " " }) }, sessionTimeout: sessionTimeout)
-        }
     }
 
     enum Phase {

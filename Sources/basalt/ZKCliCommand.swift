@@ -14,7 +14,7 @@ struct ZKCliCommand: AsyncParsableCommand {
 
     @OptionGroup var conf: ConfigurationOptions
     @Option(help: "host:port[,host:port...] (default: hbase.zookeeper.quorum, 127.0.0.1:2181).") var server: String?
-    @Option(name: .customLong("timeout"), help: "Session timeout in ms.") var timeoutMs = 10_000
+    @Option(name: .customLong("timeout"), help: "Session timeout in ms; also how long to try to connect.") var timeoutMs = 10_000
     @Flag(name: .customShort("e"), help: "create: an ephemeral znode (gone when this command ends).") var ephemeral = false
     @Flag(name: .customShort("s"), help: "create: a sequential znode (a 10-digit counter is appended).") var sequential = false
     @Argument(help: "The command: ls PATH | get PATH | stat PATH | create PATH [DATA] | set PATH DATA | delete PATH | rmr PATH.")
@@ -32,7 +32,9 @@ struct ZKCliCommand: AsyncParsableCommand {
         let path = arguments[0]
         let zk: ZooKeeperClient
         do {
-            zk = try await ZooKeeperClient.connect(.init(connectString: servers, sessionTimeout: .milliseconds(Int64(timeoutMs))))
+            let timeout = Duration.milliseconds(Int64(timeoutMs))
+            zk = try await ZooKeeperClient.connect(.init(
+                servers: servers.split(separator: ",").map(String.init), sessionTimeout: timeout, connectTimeout: timeout))
         } catch {
             throw fail(error)
         }
