@@ -88,7 +88,7 @@ struct CoordinationTests {
     func oneActiveMasterAndBackupsTakeOver(_ kind: ServerKind) async throws {
         let parent = parent("election")
         let first = try await coordination(kind, parent: parent)
-        let second = try await coordination(kind, parent: parent, timeout: .milliseconds(800))
+        let second = try await coordination(kind, parent: parent, timeout: .seconds(2))
         let third = try await coordination(kind, parent: parent)
         defer { Task { await third.close() } }
         let m1 = ServerName(host: "m", port: 1, startCode: 1)

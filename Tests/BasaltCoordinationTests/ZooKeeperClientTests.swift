@@ -149,7 +149,7 @@ struct ZooKeeperClientTests {
 
     @Test(arguments: ServerKind.allCases)
     func ephemeralsGoWhenTheSessionExpires(_ kind: ServerKind) async throws {
-        let owner = try await SharedServers.client(kind, timeout: .milliseconds(800))
+        let owner = try await SharedServers.client(kind, timeout: .seconds(2))
         let watcher = try await SharedServers.client(kind)
         defer { Task { await watcher.close() } }
         let ownerEvents = EventRecorder(owner)

@@ -123,7 +123,7 @@ assert zk.exists(root + "/closing") is None
 child = subprocess.Popen([sys.executable, "-c", """
 import sys, time
 from kazoo.client import KazooClient
-zk = KazooClient(hosts=sys.argv[1], timeout=1.0)
+zk = KazooClient(hosts=sys.argv[1], timeout=2.0)
 zk.start(timeout=10)
 zk.create(sys.argv[2], ephemeral=True)
 print("ready", flush=True)
