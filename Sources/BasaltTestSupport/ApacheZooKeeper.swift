@@ -75,13 +75,14 @@ public final class ApacheZooKeeper: @unchecked Sendable {
         try waitUntilServing(members.map(\.id))
     }
 
-    /// Waits until each named member answers `srvr` with a serving mode.
+    /// Waits until each named member answers `ruok` with `imok` and `srvr` with a serving mode.
     public func waitUntilServing(_ ids: [Int], timeout: Double = 60) throws {
         let deadline = Date().addingTimeInterval(timeout)
         for id in ids {
             guard let m = members.first(where: { $0.id == id }) else { continue }
             while true {
-                if let answer = Loopback.fourLetterWord("srvr", port: m.clientPort), answer.contains("Mode: ") { break }
+                if Loopback.fourLetterWord("ruok", port: m.clientPort) == "imok",
+                    let answer = Loopback.fourLetterWord("srvr", port: m.clientPort), answer.contains("Mode: ") { break }
                 if Date() > deadline || !m.process.isRunning {
                     throw NSError(domain: "basalt-tests", code: 3, userInfo: [NSLocalizedDescriptionKey:
                         "Apache ZooKeeper server \(id) did not start serving on port \(m.clientPort); see \(directory.path)/server\(id)/server.log"])
