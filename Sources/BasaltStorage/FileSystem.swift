@@ -11,6 +11,10 @@ public protocol FileSystem: Sendable {
     func fileSize(_ path: String) throws -> Int
     /// Opens a file for appending, creating it when missing (and truncating it when `truncate`).
     func openForAppend(_ path: String, truncate: Bool) throws -> any WritableFile
+    /// Creates (or truncates) a log file that is written ahead with zeros in `chunk`-byte steps, so a sync
+    /// of appended bytes rarely has to commit a new file size. Readers see a zero tail past the appended
+    /// bytes until `close()` trims it. File systems that gain nothing from it append plainly.
+    func openForLog(_ path: String, preallocationChunk chunk: Int) throws -> any WritableFile
     func openForRead(_ path: String) throws -> any ReadableFile
     /// Reads a whole file.
     func readAll(_ path: String) throws -> [UInt8]
@@ -43,6 +47,10 @@ public protocol ReadableFile: AnyObject, Sendable {
 
 extension FileSystem {
     public func openForAppend(_ path: String) throws -> any WritableFile { try openForAppend(path, truncate: false) }
+
+    public func openForLog(_ path: String, preallocationChunk chunk: Int) throws -> any WritableFile {
+        try openForAppend(path, truncate: true)
+    }
 }
 
 /// Joins path components with `/`.

@@ -53,6 +53,14 @@ public struct POSIXFileSystem: FileSystem {
         return POSIXWritableFile(fd: fd, path: path, size: Int(st.st_size))
     }
 
+    public func openForLog(_ path: String, preallocationChunk chunk: Int) throws -> any WritableFile {
+        guard chunk > 0 else { return try openForAppend(path, truncate: true) }
+        // No O_APPEND: appends go at the logical end, inside the zeros written ahead.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.error("open", path) }
+        return POSIXWritableFile(fd: fd, path: path, size: 0, preallocationChunk: chunk)
+    }
+
     public func openForRead(_ path: String) throws -> any ReadableFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.error("open", path) }
@@ -103,31 +111,62 @@ public struct POSIXFileSystem: FileSystem {
 }
 
 /// An appending file descriptor. One writer at a time.
+///
+/// With a preallocation chunk, bytes go in with `pwrite` at the logical end, and whenever they would pass
+/// the zeros written so far, another chunk of zeros is written first. `fdatasync` then has a file size to
+/// commit only once per chunk, not on every sync (ext4 journals each size change). `close()` trims the
+/// zeros that were not used.
 final class POSIXWritableFile: WritableFile {
     private var fd: Int32
     let path: String
     private(set) var size: Int
+    private let chunk: Int
+    private var zeroedEnd = 0
 
-    init(fd: Int32, path: String, size: Int) {
+    private static let zeros = [UInt8](repeating: 0, count: 1 << 20)
+
+    init(fd: Int32, path: String, size: Int, preallocationChunk: Int = 0) {
         self.fd = fd
         self.path = path
         self.size = size
+        self.chunk = preallocationChunk
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var p = bytes.baseAddress else { return }
-        var left = bytes.count
+        guard let base = bytes.baseAddress else { return }
+        if chunk > 0 && size + bytes.count > zeroedEnd { try writeZerosAhead(past: size + bytes.count) }
+        try writeFully(base, bytes.count, at: chunk > 0 ? size : nil)
+        size += bytes.count
+    }
+
+    /// Writes zeros from the end of the last zeroed chunk to a chunk boundary past `end`.
+    private func writeZerosAhead(past end: Int) throws {
+        let target = (end / chunk + 1) * chunk
+        try Self.zeros.withUnsafeBytes { z in
+            while zeroedEnd < target {
+                let n = min(z.count, target - zeroedEnd)
+                try writeFully(z.baseAddress!, n, at: zeroedEnd)
+                zeroedEnd += n
+            }
+        }
+    }
+
+    /// `write` (or `pwrite` at `offset`) in a loop until every byte is out.
+    private func writeFully(_ start: UnsafeRawPointer, _ count: Int, at offset: Int?) throws {
+        var p = start
+        var left = count
+        var at = offset ?? 0
         while left > 0 {
-            let n = write(fd, p, left)
+            let n = offset == nil ? write(fd, p, left) : pwrite(fd, p, left, off_t(at))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw POSIXFileSystem.error("write", path)
+                throw POSIXFileSystem.error(offset == nil ? "write" : "pwrite", path)
             }
             p += n
             left -= n
-            size += n
+            at += n
         }
     }
 
@@ -137,6 +176,12 @@ final class POSIXWritableFile: WritableFile {
 
     func close() throws {
         guard fd >= 0 else { return }
+        if chunk > 0 && zeroedEnd > size && ftruncate(fd, off_t(size)) != 0 {
+            let err = errno
+            Glibc.close(fd)
+            fd = -1
+            throw POSIXFileSystem.error("ftruncate", path, err)
+        }
         let r = Glibc.close(fd)
         fd = -1
         if r != 0 { throw POSIXFileSystem.error("close", path) }

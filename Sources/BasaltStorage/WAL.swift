@@ -39,6 +39,9 @@ public final class WAL: @unchecked Sendable {
         public var prefix: String = "wal"
         /// Where files whose edits are all flushed go (HBase's `oldWALs`); nil: `<grandparent>/oldWALs`.
         public var archiveDirectory: String?
+        /// Zeros written ahead of the appends, in steps of this many bytes, so an fsync rarely has to
+        /// commit a new file size (0: plain appends). `basalt.wal.preallocation.chunk`.
+        public var preallocationChunk: Int = 4 << 20
 
         public init() {}
 
@@ -49,6 +52,7 @@ public final class WAL: @unchecked Sendable {
             let multiplier = try conf.double("hbase.regionserver.logroll.multiplier", default: 0.5)
             rollSize = max(4096, Int(Double(block) * multiplier))
             asyncFlushInterval = .milliseconds(try conf.int("hbase.wal.async.flush.interval.ms", default: 100))
+            preallocationChunk = max(0, try conf.int("basalt.wal.preallocation.chunk", default: 4 << 20))
         }
     }
 
@@ -151,7 +155,7 @@ public final class WAL: @unchecked Sendable {
         }
         fileNumber += 1
         let path = currentPath
-        let f = try fileSystem.openForAppend(path, truncate: true)
+        let f = try fileSystem.openForLog(path, preallocationChunk: configuration.preallocationChunk)
         try WALReader.fileHeader(number: fileNumber).withUnsafeBytes { try f.append($0) }
         try fileSystem.syncDirectory(directory)
         file = f

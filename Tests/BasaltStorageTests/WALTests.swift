@@ -163,6 +163,35 @@ import Testing
         try wal.close()
     }
 
+    @Test func preallocatedFilesKeepZerosAheadAndTrimThemOnClose() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let fs = POSIXFileSystem()
+        var conf = WAL.Configuration()
+        conf.preallocationChunk = 4096
+        let wal = try WAL(fileSystem: fs, directory: dir.path + "/w", configuration: conf)
+        for i in 1...100 { try append(wal, seq: UInt64(i), row: "row-\(i)", durability: .fsyncWAL) }
+        let path = try #require(try wal.filePaths().last)
+        let physical = try fs.fileSize(path)
+        #expect(physical % 4096 == 0)
+        #expect(physical > wal.statistics.bytes)
+
+        // A crash now leaves the zeros behind: a copy of the open file replays every entry.
+        try fs.createDirectory(dir.path + "/crashed")
+        try FileManager.default.copyItem(atPath: path, toPath: dir.path + "/crashed/" + URL(fileURLWithPath: path).lastPathComponent)
+        let recovered = try WAL(fileSystem: fs, directory: dir.path + "/crashed", configuration: conf)
+        var seqs: [UInt64] = []
+        try recovered.replay(encodedRegionName: region) { seqs.append($0.sequenceId) }
+        #expect(seqs == Array(1...100))
+        try recovered.close()
+
+        // A clean close trims the file to what was written.
+        try wal.close()
+        let outcome = try WALReader.read(fileSystem: fs, path: path) { _ in }
+        #expect(outcome.tornAt == nil && outcome.entries == 100)
+        #expect(try fs.fileSize(path) == outcome.validLength)
+    }
+
     @Test func aFailedWriteStopsTheWAL() throws {
         let fs = MemoryFileSystem()
         let wal = try WAL(fileSystem: fs, directory: "w")
