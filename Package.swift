@@ -58,7 +58,7 @@ let package = Package(
         ),
         .testTarget(name: "BasaltCoreTests", dependencies: ["BasaltCore"]),
         .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
-        .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCoordination", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCore", "BasaltCoordination", "BasaltTestSupport"]),
         .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -31,7 +31,7 @@ public final class EmbeddedZooKeeperServer: Sendable {
             self.logger = logger
         }
 
-        var tickMs: Int64 { tickTime.components.seconds * 1000 + tickTime.components.attoseconds / 1_000_000_000_000_000 }
+        var tickMs: Int64 { tickTime.inMilliseconds }
     }
 
     let configuration: Configuration

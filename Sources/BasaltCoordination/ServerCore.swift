@@ -62,6 +62,7 @@ struct ServerCore {
     mutating func receive(_ frame: ByteBuffer, connection id: Int, logger: Logger) throws(CoordinationError) {
         guard let connection = connections[id] else { return }
         packetsReceived += 1
+        connections[id]?.received += 1
         var b = frame
         guard let sessionId = connection.session else {
             try handshake(ConnectRequest.read(from: &b), connection: id, logger: logger)

@@ -212,7 +212,7 @@ public final class ZooKeeperClient: Sendable {
             s.generation += 1
             return s.generation
         }
-        let timeoutMs = Int64(configuration.sessionTimeout.components.seconds * 1000 + configuration.sessionTimeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeoutMs = configuration.sessionTimeout.inMilliseconds
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(max(200, timeoutMs / Int64(max(1, configuration.servers.count)))))
             .channelInitializer { [self] channel in

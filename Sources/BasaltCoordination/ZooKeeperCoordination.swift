@@ -14,13 +14,19 @@ public final class ZooKeeperCoordination: Coordination {
     /// Connects to `hbase.zookeeper.quorum` (default `127.0.0.1:2181`; entries without a port take
     /// `hbase.zookeeper.property.clientPort`) with `zookeeper.session.timeout` (default 90 s, in ms).
     public static func connect(configuration: BasaltConfiguration) async throws -> ZooKeeperCoordination {
-        let port = configuration["hbase.zookeeper.property.clientPort"] ?? "2181"
-        let quorum = (configuration["hbase.zookeeper.quorum"] ?? "127.0.0.1").split(separator: ",").map { entry in
-            entry.contains(":") ? String(entry) : "\(entry):\(port)"
-        }
+        let quorum = servers(configuration)
         let timeoutMs = Int64(configuration["zookeeper.session.timeout"] ?? "") ?? 90_000
         let client = try await ZooKeeperClient.connect(.init(servers: quorum, sessionTimeout: .milliseconds(timeoutMs)))
         return ZooKeeperCoordination(client: client, layout: ZNodeLayout(configuration: configuration))
+    }
+
+    /// `host:port` entries of `hbase.zookeeper.quorum`; entries without a port take
+    /// `hbase.zookeeper.property.clientPort` (2181).
+    public static func servers(_ configuration: BasaltConfiguration) -> [String] {
+        let port = configuration["hbase.zookeeper.property.clientPort"] ?? "2181"
+        return (configuration["hbase.zookeeper.quorum"] ?? "127.0.0.1").split(separator: ",").map { entry in
+            entry.contains(":") ? String(entry) : "\(entry):\(port)"
+        }
     }
 
     public func ensureLayout() async throws {

@@ -17,7 +17,7 @@ public final class RowLocks: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         if held.insert(row).inserted { return }
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date().addingTimeInterval(timeout.inSeconds)
         while held.contains(row) {
             waiters += 1
             let ok = cond.wait(until: deadline)

@@ -186,7 +186,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         if policy.regionMustBlock(memStoreSize: region.memStoreSize) {
             requestFlush(region, reason: "size")
             countBlocked()
-            let ok = region.waitForResources(until: Date().addingTimeInterval(rc.busyWaitDuration.seconds)) {
+            let ok = region.waitForResources(until: Date().addingTimeInterval(rc.busyWaitDuration.inSeconds)) {
                 if !policy.regionMustBlock(memStoreSize: region.memStoreSize) { return true }
                 // A failed flush clears the request: ask again while waiting.
                 if !region.flushRequested.load(ordering: .relaxed) { requestFlush(region, reason: "size") }
@@ -199,7 +199,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         if policy.globalMustBlock(totalSize: globalSize.load(ordering: .relaxed)) {
             signalGlobalPressure()
             countBlocked()
-            let deadline = Date().addingTimeInterval(rc.busyWaitDuration.seconds)
+            let deadline = Date().addingTimeInterval(rc.busyWaitDuration.inSeconds)
             memoryCondition.lock()
             defer { memoryCondition.unlock() }
             while policy.globalMustBlock(totalSize: globalSize.load(ordering: .relaxed)) {
@@ -211,7 +211,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         if rc.compaction.mustBlockWrites(fileCount: region.storeFileCountMax) {
             requestCompaction(region, major: false)
             countBlocked()
-            _ = region.waitForResources(until: Date().addingTimeInterval(rc.blockingWaitTime.seconds)) {
+            _ = region.waitForResources(until: Date().addingTimeInterval(rc.blockingWaitTime.inSeconds)) {
                 !rc.compaction.mustBlockWrites(fileCount: region.storeFileCountMax)
             }
         }
@@ -328,7 +328,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     /// (trigger 4), regions over the flush size whose flush failed, and periodic major compactions.
     private func runChores() {
         while true {
-            let deadline = Date().addingTimeInterval(configuration.wakeFrequency.seconds)
+            let deadline = Date().addingTimeInterval(configuration.wakeFrequency.inSeconds)
             work.lock()
             // The condition is shared with the queues: wake-ups before the deadline are not ours.
             while !stopping && Date() < deadline { work.wait(until: deadline) }
@@ -365,9 +365,4 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             if due { requestCompaction(r, major: true) }
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

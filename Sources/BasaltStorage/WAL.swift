@@ -342,7 +342,7 @@ public final class WAL: @unchecked Sendable {
     }
 
     private func runAsyncFlusher() {
-        let nanos = max(1_000_000, configuration.asyncFlushInterval.components.attoseconds / 1_000_000_000 + configuration.asyncFlushInterval.components.seconds * 1_000_000_000)
+        let nanos = max(1_000_000, configuration.asyncFlushInterval.inNanoseconds)
         while true {
             Thread.sleep(forTimeInterval: Double(nanos) / 1e9)
             cond.lock()

@@ -86,7 +86,7 @@ final class EngineBenchmark: @unchecked Sendable {
 
     /// One megabyte of pseudo-random lowercase letters from a fixed seed: the same in every process.
     static let valueSource: [UInt8] = {
-        var rng = SplitMix(seed: 0xBA5A_17)
+        var rng = SplitMix64(seed: 0xBA5A_17)
         return (0..<(1 << 20)).map { _ in UInt8(ascii: "a") + UInt8(rng.next() % 26) }
     }()
 
@@ -192,7 +192,7 @@ final class EngineBenchmark: @unchecked Sendable {
     }
 
     func fill(thread: Int, random: Bool, result r: inout ThreadResult) throws {
-        var rng = SplitMix(seed: seed &+ UInt64(thread) &* 7919)
+        var rng = SplitMix64(seed: seed &+ UInt64(thread) &* 7919)
         var key = [UInt8](repeating: 0, count: keySize)
         var value = [UInt8]()
         let space = num * threads
@@ -226,7 +226,7 @@ final class EngineBenchmark: @unchecked Sendable {
     }
 
     func readRandom(thread: Int, result r: inout ThreadResult) throws {
-        var rng = SplitMix(seed: seed &+ 0x5151 &+ UInt64(thread) &* 104_729)
+        var rng = SplitMix64(seed: seed &+ 0x5151 &+ UInt64(thread) &* 104_729)
         var key = [UInt8](repeating: 0, count: keySize)
         let space = num * threads
         for i in 0..<num {
@@ -265,7 +265,7 @@ final class EngineBenchmark: @unchecked Sendable {
 
     /// Seeks to a random key and reads the next 100 rows (db_bench's `seekrandom --seek_nexts=100`).
     func scan100(thread: Int, result r: inout ThreadResult) throws {
-        var rng = SplitMix(seed: seed &+ 0x5CA4 &+ UInt64(thread) &* 7_919)
+        var rng = SplitMix64(seed: seed &+ 0x5CA4 &+ UInt64(thread) &* 7_919)
         var key = [UInt8](repeating: 0, count: keySize)
         let space = num * threads
         for i in 0..<num {
@@ -386,19 +386,6 @@ final class EngineBenchmark: @unchecked Sendable {
         }
         lastHitRatio = nil
         fflush(nil)
-    }
-}
-
-/// SplitMix64: a fast, seedable generator for benchmark keys.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    @inline(__always) mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

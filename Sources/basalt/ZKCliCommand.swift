@@ -23,7 +23,7 @@ struct ZKCliCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try conf.load()
-        let servers = server ?? ZKCliCommand.quorum(configuration)
+        let servers = server.map { $0.split(separator: ",").map(String.init) } ?? ZooKeeperCoordination.servers(configuration)
         let commands = ["ls": 1, "get": 1, "stat": 1, "create": 1, "set": 2, "delete": 1, "rmr": 1, "deleteall": 1]
         guard let needed = commands[command] else {
             throw ValidationError("unknown command '\(command)'; expected one of ls, get, stat, create, set, delete, rmr")
@@ -33,8 +33,7 @@ struct ZKCliCommand: AsyncParsableCommand {
         let zk: ZooKeeperClient
         do {
             let timeout = Duration.milliseconds(Int64(timeoutMs))
-            zk = try await ZooKeeperClient.connect(.init(
-                servers: servers.split(separator: ",").map(String.init), sessionTimeout: timeout, connectTimeout: timeout))
+            zk = try await ZooKeeperClient.connect(.init(servers: servers, sessionTimeout: timeout, connectTimeout: timeout))
         } catch {
             throw fail(error)
         }
@@ -105,12 +104,6 @@ struct ZKCliCommand: AsyncParsableCommand {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "EEE MMM dd HH:mm:ss 'UTC' yyyy"
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
-    }
-
-    static func quorum(_ configuration: BasaltConfiguration) -> String {
-        let port = configuration["hbase.zookeeper.property.clientPort"] ?? "2181"
-        return (configuration["hbase.zookeeper.quorum"] ?? "127.0.0.1").split(separator: ",")
-            .map { $0.contains(":") ? String($0) : "\($0):\(port)" }.joined(separator: ",")
     }
 
     private func fail(_ error: any Error) -> any Error {

@@ -1,4 +1,5 @@
 import BasaltCoordination
+import BasaltCore
 import BasaltTestSupport
 import Foundation
 import Logging
@@ -62,7 +63,7 @@ struct EmbeddedServerTests {
 
         var rng = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
-        var gen = SplitMix(seed: seed)
+        var gen = SplitMix64(seed: seed)
         var payloads: [[UInt8]] = [
             [0x7f, 0xff, 0xff, 0xff, 1, 2, 3],  // a frame of 2 GB
             [0xff, 0xff, 0xff, 0xfe],  // a negative length
@@ -94,18 +95,5 @@ struct EmbeddedServerTests {
         var body: [UInt8] = [0, 0, 0, 0] + [UInt8](repeating: 0, count: 8) + [0, 0, 0x0f, 0xa0] + [UInt8](repeating: 0, count: 8)
         body += [0, 0, 0, 16] + [UInt8](repeating: 0, count: 16)
         return frame(body)
-    }
-}
-
-/// A small seeded generator, so a failing random payload can be reproduced from the printed seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -8,17 +8,6 @@ import Testing
 /// reopens against `ModelStore`.
 /// The seed is printed on failure; set BASALT_TEST_SEED to replay one.
 @Suite struct RegionModelTests {
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func seeds() -> [UInt64] {
         if let s = ProcessInfo.processInfo.environment["BASALT_TEST_SEED"], let v = UInt64(s) { return [v] }
         return (0..<4).map { _ in UInt64.random(in: 1...UInt64.max / 2) }
@@ -26,7 +15,7 @@ import Testing
 
     @Test(arguments: seeds())
     func randomOperationsMatchTheModel(seed: UInt64) throws {
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         var f1 = ColumnFamilyDescriptor("f1")
         f1.maxVersions = 3
         let f2 = ColumnFamilyDescriptor("f2")
