@@ -41,7 +41,7 @@ extension ZooKeeperClient {
         var b = frame
         enum Outcome {
             case none
-            case handshake(CheckedContinuation<Void, any Error>?, CheckedContinuation<Void, any Error>?)
+            case handshake(Channel, CheckedContinuation<Void, any Error>?, CheckedContinuation<Void, any Error>?)
             case expired
             case reply(Pending, ReplyHeader)
             case pong(CheckedContinuation<Void, any Error>)
@@ -62,7 +62,7 @@ extension ZooKeeperClient {
                 resendWatchesAndQueue(channel: channel, in: &s)
                 Self.publish(WatchedEvent(type: .none, state: .connected, path: ""), in: &s)
                 defer { s.handshakeWaiter = nil; s.firstConnect = nil }
-                return .handshake(s.handshakeWaiter, s.firstConnect)
+                return .handshake(channel, s.handshakeWaiter, s.firstConnect)
             case .connected(let g, _) where g == generation:
                 let header = ReplyHeader(xid: try b.readJuteInt(), zxid: try b.readJuteLong(), err: try b.readJuteInt())
                 if header.zxid > 0 { s.lastZxid = max(s.lastZxid, header.zxid) }
@@ -92,7 +92,8 @@ extension ZooKeeperClient {
         switch outcome {
         case .none:
             break
-        case .handshake(let waiter, let first):
+        case .handshake(let channel, let waiter, let first):
+            startPinging(channel: channel)
             waiter?.resume()
             first?.resume()
         case .expired:

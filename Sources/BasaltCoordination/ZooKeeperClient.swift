@@ -254,7 +254,6 @@ public final class ZooKeeperClient: Sendable {
             case .waiting: break
             }
         }
-        startPinging(channel: channel, generation: generation)
         state.withLock { $0.connectedServer = server }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let gone = state.withLock { s -> Bool in
@@ -266,7 +265,10 @@ public final class ZooKeeperClient: Sendable {
         }
     }
 
-    private func startPinging(channel: Channel, generation: Int) {
+    /// Starts the liveness timer on the connection's event loop. Called from the frame handler when the
+    /// handshake completes, so pings never wait for a free thread of Swift's cooperative pool (tests and
+    /// servers may keep it busy with blocking work).
+    func startPinging(channel: Channel) {
         let readTimeoutMs = Int64(state.withLock { $0.negotiatedTimeoutMs }) * 2 / 3
         let interval = TimeAmount.milliseconds(max(10, readTimeoutMs / 3))
         let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [self] _ in

@@ -13,7 +13,9 @@ enum ServerKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
 /// One server of each kind, shared by the tests of this run (each test works under its own path).
 enum SharedServers {
-    static let tickMs = 200
+    // Sessions may last 1 to 10 s: long enough that a loaded 2-core machine running blocking tests beside
+    // these does not expire a default session, short enough for the expiry tests (2 s sessions).
+    static let tickMs = 500
     static let embedded = Task { try await EmbeddedZooKeeperServer.start(.init(port: 0, tickTime: .milliseconds(tickMs))) }
     static let apache = Result { try ApacheZooKeeper(size: 1, tickMs: tickMs) }
 
@@ -24,7 +26,7 @@ enum SharedServers {
         }
     }
 
-    static func client(_ kind: ServerKind, timeout: Duration = .seconds(4)) async throws -> ZooKeeperClient {
+    static func client(_ kind: ServerKind, timeout: Duration = .seconds(10)) async throws -> ZooKeeperClient {
         try await ZooKeeperClient.connect(.init(servers: [connectString(kind)], sessionTimeout: timeout))
     }
 }
