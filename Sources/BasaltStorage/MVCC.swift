@@ -15,6 +15,9 @@ public final class MVCC: @unchecked Sendable {
     /// Writers waiting for the read point to reach their number, each on its own semaphore.
     private var waiters: [(number: UInt64, semaphore: DispatchSemaphore)] = []
     private let readPointAtomic: Atomic<UInt64>
+    /// Once set, the read point never reaches this number (a write that must stay hidden), and nobody
+    /// waits for it any more.
+    private var frozenAt: UInt64 = .max
 
     /// Starts with everything up to `sequenceId` visible.
     public init(startingAfter sequenceId: UInt64 = 0) {
@@ -44,7 +47,7 @@ public final class MVCC: @unchecked Sendable {
         if let i = queue[queueHead...].firstIndex(where: { $0.number == number }) { queue[i].done = true }
         var point = readPointAtomic.load(ordering: .relaxed)
         let before = point
-        while queueHead < queue.count && queue[queueHead].done {
+        while queueHead < queue.count && queue[queueHead].done && queue[queueHead].number < frozenAt {
             point = queue[queueHead].number
             queueHead += 1
         }
@@ -64,7 +67,7 @@ public final class MVCC: @unchecked Sendable {
             }
         }
         var mine: DispatchSemaphore?
-        if point < number {
+        if point < number && number < frozenAt {
             let s = DispatchSemaphore(value: 0)
             waiters.append((number, s))
             mine = s
@@ -72,6 +75,21 @@ public final class MVCC: @unchecked Sendable {
         cond.unlock()
         for s in wake { s.signal() }
         mine?.wait()
+    }
+
+    /// Stops the read point below `number` for good: that write (and any after it) stays invisible.
+    /// Writers waiting for a point it will now never reach return at once.
+    public func freeze(below number: UInt64) {
+        cond.lock()
+        frozenAt = min(frozenAt, number)
+        var wake: [DispatchSemaphore] = []
+        waiters.removeAll { w in
+            guard w.number >= frozenAt else { return false }
+            wake.append(w.semaphore)
+            return true
+        }
+        cond.unlock()
+        for s in wake { s.signal() }
     }
 
     /// Moves the next write number past `sequenceId` (after WAL replay found higher ids).

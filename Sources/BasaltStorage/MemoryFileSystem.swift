@@ -1,4 +1,5 @@
 import BasaltCore
+import Foundation
 import Synchronization
 
 /// An in-memory file system that can simulate crashes, for tests.
@@ -20,6 +21,8 @@ public final class MemoryFileSystem: FileSystem {
         var generation = 0
         /// When set, writes fail after this many more bytes (an injected disk failure).
         var failWritesAfterBytes: Int?
+        /// How long each `sync()` takes, like a real disk (it covers the bytes written when it began).
+        var syncDelay: Duration = .zero
     }
 
     let state = Mutex(State())
@@ -127,6 +130,11 @@ public final class MemoryFileSystem: FileSystem {
     }
 
     /// Makes writes fail once `bytes` more bytes have been written (nil: never).
+    /// Makes every `sync()` take this long, so concurrent writers overlap with it as with a real disk.
+    public func setSyncDelay(_ delay: Duration) {
+        state.withLock { $0.syncDelay = delay }
+    }
+
     public func failWrites(afterBytes bytes: Int?) {
         state.withLock { $0.failWritesAfterBytes = bytes }
     }
@@ -171,10 +179,15 @@ final class MemoryWritableFile: WritableFile {
     }
 
     func sync() throws {
-        try fs.state.withLock { s in
+        let (covered, delay) = try fs.state.withLock { s in
             guard !closed, s.generation == generation else { throw StorageError(.io, "fdatasync '\(path)' failed: the handle died in a crash") }
             if s.failWritesAfterBytes == 0 { throw StorageError(.io, "fdatasync '\(path)' failed: injected I/O error") }
-            node.syncedLength = node.data.count
+            return (node.data.count, s.syncDelay)
+        }
+        if delay > .zero { Thread.sleep(forTimeInterval: delay.inSeconds) }
+        try fs.state.withLock { s in
+            guard s.generation == generation else { throw StorageError(.io, "fdatasync '\(path)' failed: the handle died in a crash") }
+            node.syncedLength = max(node.syncedLength, covered)
         }
     }
 

@@ -25,6 +25,10 @@ extension Region {
         guard files != nil else { throw StorageError(.invalidArgument, "region \(info.regionNameAsString) has no data folder: it cannot flush") }
         let released: Int? = try flushLock.withLock {
             try checkOpen()
+            // The MemStores may hold a write that failed; only WAL replay knows what is durable.
+            if writesStopped.load(ordering: .relaxed) {
+                throw StorageError(.walFailed, "region \(info.regionNameAsString) cannot flush after a WAL failure; reopen it to recover from the WAL")
+            }
             if pendingFlush == nil {
                 pendingFlush = updatesLock.withWriteLock { () -> (UInt64, Int, Int64)? in
                     var any = false
@@ -101,7 +105,7 @@ extension Region {
 
     /// Flushes, then stops accepting reads and writes (as HBase closes a region).
     public func flushAndClose() throws {
-        if files != nil { try flush() }
+        if files != nil && !writesStopped.load(ordering: .relaxed) { try flush() }
         close()
         wakeWaiters()
     }

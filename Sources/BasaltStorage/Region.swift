@@ -54,6 +54,8 @@ public final class Region: @unchecked Sendable {
     let encodedNameBytes: [UInt8]
     let tableNameBytes: [UInt8]
     private let closed = Atomic<Bool>(false)
+    /// Set when the WAL failed under a write (see `stopWritesAfterWALFailure`).
+    let writesStopped = Atomic<Bool>(false)
     /// Where the region's HFiles live; nil for a MemStore-only region (it cannot flush).
     public let files: RegionFiles?
     /// The engine that owns this region (memory budget, flush and compaction scheduling), if any.
@@ -142,6 +144,16 @@ public final class Region: @unchecked Sendable {
         }
     }
 
+    /// The WAL failed after cells went into the MemStores: MVCC keeps them (and anything later) hidden
+    /// for good, and the region takes no more writes; reads go on at the last good point. (HBase aborts
+    /// the server.) Reopening the region replays what the WAL holds.
+    private func stopWritesAfterWALFailure(_ error: Error, sequenceId: UInt64) {
+        mvcc.freeze(below: sequenceId)
+        if !writesStopped.exchange(true, ordering: .acquiringAndReleasing) {
+            logger.error("region stopped taking writes: the WAL failed after a MemStore insert", metadata: ["region": "\(info.encodedName)", "error": "\(error)"])
+        }
+    }
+
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     /// Highest sequence id used so far.
@@ -192,10 +204,16 @@ public final class Region: @unchecked Sendable {
         guard !cells.isEmpty else { return }
         try updatesLock.withReadLock {
             try checkOpen()
+            if writesStopped.load(ordering: .relaxed) {
+                throw StorageError(.walFailed, "region \(info.regionNameAsString) takes no more writes after a WAL failure; reopen it to recover from the WAL")
+            }
             let seq = mvcc.begin()
+            // As HBase does: append to the WAL, fill the MemStores while the group is written and synced,
+            // then wait for durability; MVCC hides the cells until then.
+            var walEnd: Int64?
             if durability != .skipWAL, let wal {
                 do {
-                    try wal.append(
+                    walEnd = try wal.appendEntry(
                         encodedRegionName: encodedNameBytes, tableName: tableNameBytes, sequenceId: seq, writeTime: now,
                         cellCount: cells.count, durability: durability
                     ) { buffer in
@@ -213,6 +231,15 @@ public final class Region: @unchecked Sendable {
             } else {
                 for c in cells {
                     store(named: c.family)?.memStore.insert(c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp, sequenceId: seq)
+                }
+            }
+            if let walEnd, let wal {
+                do {
+                    try wal.awaitDurable(walEnd, durability)
+                } catch {
+                    stopWritesAfterWALFailure(error, sequenceId: seq)
+                    mvcc.complete(seq)
+                    throw error
                 }
             }
             let size = memStoreAccounted.add(added, ordering: .relaxed).newValue

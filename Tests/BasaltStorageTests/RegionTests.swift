@@ -356,5 +356,9 @@ final class TestClock: Sendable {
         #expect(throws: StorageError.self) { try r.put("during", "f", "q", "v") }
         #expect(try r.value("during", "f", "q") == nil)
         #expect(try r.value("before", "f", "q") == b("v"))
+        // The region now refuses writes of any durability, and flushes; reads go on.
+        #expect { try r.put("after", "f", "q", "v", durability: .skipWAL) } throws: { ($0 as? StorageError)?.kind == .walFailed }
+        #expect(throws: StorageError.self) { try r.flush() }
+        #expect(try r.scanner(Scan()).all().map(\.row) == [b("before")])
     }
 }

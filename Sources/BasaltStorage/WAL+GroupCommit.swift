@@ -1,0 +1,188 @@
+import Foundation
+
+/// Group commit. No dedicated threads: the appenders themselves take two roles in turn.
+///
+/// - The **writer** (one at a time) takes the whole pending buffer and puts it in the file with one
+///   `write(2)`, while later appends gather in a fresh buffer.
+/// - A **syncer** (up to `Configuration.syncers` at once) runs one `fdatasync` covering everything written
+///   when it began. While it waits on the disk the next group is written and may start the next sync,
+///   as HBase's several `SyncRunner`s do.
+///
+/// A thread that finds a role free takes it; otherwise it parks on its own semaphore (HBase's
+/// `SyncFuture`). Each finished role wakes exactly the waiters it satisfied, plus one waiter still
+/// unsatisfied per role left free, never the whole crowd. A thread whose own entry is done keeps working
+/// for a few more rounds while others wait: it is already on a CPU, a woken one must wait for one.
+extension WAL {
+    /// One parked appender.
+    final class Waiter {
+        let end: Int64
+        let fsync: Bool
+        let semaphore = DispatchSemaphore(value: 0)
+        /// Woken by this waiter as soon as it wakes: satisfied waiters wake as a binary tree in append
+        /// order, so the leader pays for one wake-up and the last waiter is about log2(n) wake-ups away.
+        var wakeNext: (Waiter?, Waiter?) = (nil, nil)
+        init(end: Int64, fsync: Bool) {
+            self.end = end
+            self.fsync = fsync
+        }
+    }
+
+    /// Rounds a thread may work for others after its own entry is durable.
+    static let maxExtraRounds = 3
+
+    /// With `cond` held: whether a sync could start now.
+    private var syncSlotFree: Bool { syncsInFlight < configuration.syncers && !rolling }
+
+    /// With `cond` held: whether the writer role is free and worth taking. Bytes someone needs fsynced
+    /// wait for a free sync slot, so that they are written in one group right before their sync.
+    private var writerRoleOpen: Bool {
+        !writerActive && appendedEnd > writtenEnd && (fsyncWantedEnd <= writtenEnd || syncSlotFree)
+    }
+
+    /// With `cond` held: whether a sync is wanted of written bytes no sync in flight covers, with a slot free.
+    private var syncerRoleOpen: Bool { syncSlotFree && min(fsyncWantedEnd, writtenEnd) > syncingEnd }
+
+    /// With `cond` held: write, sync, or wait for others to, until `end` is written (and synced).
+    func waitUntil(fsync: Bool, end: Int64) throws {
+        var extra = 0
+        while true {
+            if let failure { throw failure }
+            if fsync ? syncedEnd >= end : writtenEnd >= end {
+                guard extra < Self.maxExtraRounds, !parked.isEmpty, writerRoleOpen || syncerRoleOpen else { return }
+                extra += 1
+            }
+            if writerRoleOpen || (!fsync && !writerActive && writtenEnd < end) {
+                writeGroup(callerSyncsNext: fsync && syncedEnd < end)
+            } else if syncerRoleOpen && (extra > 0 || (fsync && writtenEnd >= end)) {
+                syncGroup()
+            } else {
+                let w = Waiter(end: end, fsync: fsync)
+                parked.append(w)
+                cond.unlock()
+                w.semaphore.wait()
+                let (x, y) = w.wakeNext
+                w.wakeNext = (nil, nil)
+                x?.semaphore.signal()
+                y?.semaphore.signal()
+                cond.lock()
+            }
+        }
+    }
+
+    /// With `cond` held and the writer role free: writes the pending buffer outside the lock, rolling the
+    /// file when it is full. `callerSyncsNext`: the caller takes the sync role next, so waking another
+    /// thread for it would be wasted.
+    func writeGroup(callerSyncsNext: Bool = false) {
+        writerActive = true
+        swap(&pending, &spare)
+        swap(&pendingRegions, &writingRegions)
+        let target = appendedEnd
+        let group = spare
+        let out = file
+        cond.unlock()
+        var err: Error?
+        do {
+            if group.count > 0 { try out?.append(group.bytes) }
+        } catch {
+            err = error
+        }
+        cond.lock()
+        group.reset(shrinkAbove: 8 << 20)
+        if let err {
+            fail("writing WAL file \(fileNumber)", err)
+        } else {
+            for (r, seq) in writingRegions where seq > (currentFileRegions[r] ?? 0) { currentFileRegions[r] = seq }
+            writingRegions.removeAll(keepingCapacity: true)
+            writtenEnd = target
+            stats.groupWrites += 1
+            stats.bytes = target
+            if let f = file, f.size >= configuration.rollSize {
+                rolling = true
+                while syncsInFlight > 0 { cond.wait() }
+                rollLocked()
+                syncingEnd = max(syncingEnd, syncedEnd)
+                rolling = false
+            }
+        }
+        writerActive = false
+        wakeFinished(callerTakesSync: callerSyncsNext)
+    }
+
+    /// With `cond` held and a syncer slot free: fsyncs everything written so far, outside the lock.
+    private func syncGroup() {
+        let target = writtenEnd
+        syncingEnd = target
+        syncsInFlight += 1
+        let out = file
+        cond.unlock()
+        var err: Error?
+        do { try out?.sync() } catch { err = error }
+        cond.lock()
+        syncsInFlight -= 1
+        if let err {
+            fail("syncing WAL file \(fileNumber)", err)
+        } else {
+            syncedEnd = max(syncedEnd, target)
+            stats.syncs += 1
+        }
+        wakeFinished(callerTakesSync: false)
+    }
+
+    /// With `cond` held: records the first failure; the WAL accepts no more writes after it.
+    private func fail(_ what: String, _ error: Error) {
+        guard failure == nil else { return }
+        failure = StorageError(.walFailed, "\(what) in '\(directory)' failed: \(error); the WAL accepts no more writes")
+        logger.error("WAL I/O failed", metadata: ["error": "\(error)"])
+    }
+
+    /// With `cond` held after a role finished: takes out the waiters now satisfied (everyone on failure or
+    /// close), chained in append order, and one unsatisfied waiter per open role; signals them outside the
+    /// lock, successors first so the next write or sync starts at once.
+    private func wakeFinished(callerTakesSync: Bool) {
+        cond.broadcast()  // roll() and close() wait on the condition for roles to finish
+        guard !parked.isEmpty else { return }
+        let everyone = failure != nil || closed
+        var roles = (writerRoleOpen ? 1 : 0) + (syncerRoleOpen && !callerTakesSync ? 1 : 0)
+        var successors: [Waiter] = []
+        var satisfied: [Waiter] = []
+        var kept = 0
+        for w in parked {
+            if everyone || (w.fsync ? syncedEnd >= w.end : writtenEnd >= w.end) {
+                satisfied.append(w)
+            } else if roles > 0 {
+                // It leaves the queue; if it finds nothing to do it simply parks again.
+                successors.append(w)
+                roles -= 1
+            } else {
+                parked[kept] = w
+                kept += 1
+            }
+        }
+        parked.removeLast(parked.count - kept)
+        for (i, w) in satisfied.enumerated() {
+            w.wakeNext = (2 * i + 1 < satisfied.count ? satisfied[2 * i + 1] : nil, 2 * i + 2 < satisfied.count ? satisfied[2 * i + 2] : nil)
+        }
+        guard !successors.isEmpty || !satisfied.isEmpty else { return }
+        cond.unlock()
+        for w in successors { w.semaphore.signal() }
+        satisfied.first?.semaphore.signal()
+        cond.lock()
+    }
+
+    /// Writes what `ASYNC_WAL` appends left pending, at least every `asyncFlushInterval`.
+    func runAsyncFlusher() {
+        let nanos = max(1_000_000, configuration.asyncFlushInterval.inNanoseconds)
+        while true {
+            Thread.sleep(forTimeInterval: Double(nanos) / 1e9)
+            cond.lock()
+            if closed {
+                cond.unlock()
+                return
+            }
+            if failure == nil, writerRoleOpen {
+                writeGroup()
+            }
+            cond.unlock()
+        }
+    }
+}
