@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "BasaltStorage", targets: ["BasaltStorage"]),
         .library(name: "BasaltCoordination", targets: ["BasaltCoordination"]),
         .library(name: "BasaltProtocol", targets: ["BasaltProtocol"]),
+        .library(name: "BasaltServer", targets: ["BasaltServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,19 @@ let package = Package(
             exclude: ["Generated/README.md"]
         ),
         .target(
+            name: "BasaltServer",
+            dependencies: [
+                "BasaltCore",
+                "BasaltStorage",
+                "BasaltCoordination",
+                "BasaltProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
+        .target(
             name: "BasaltTestSupport",
             dependencies: ["BasaltCore", "BasaltStorage"]
         ),
@@ -74,6 +88,14 @@ let package = Package(
         .testTarget(name: "BasaltCoreTests", dependencies: ["BasaltCore"]),
         .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
         .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCore", "BasaltCoordination", "BasaltTestSupport"]),
+        .testTarget(
+            name: "BasaltServerTests",
+            dependencies: [
+                "BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltServer", "BasaltTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
         .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -35,6 +35,16 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var encodedNameBytes: [UInt8] { Array(encodedName.utf8) }
+
+    /// The encoded name inside a full region name (`table,startkey,regionid.ENCODED.`), or nil when the
+    /// bytes do not end that way.
+    public static func encodedName(fromRegionName name: [UInt8]) -> String? {
+        let dot = UInt8(ascii: ".")
+        guard name.count >= 34, name[name.count - 1] == dot, name[name.count - 34] == dot else { return nil }
+        let hex = name[(name.count - 33)..<(name.count - 1)]
+        guard hex.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        return String(decoding: hex, as: UTF8.self)
+    }
     public var regionNameAsString: String { Bytes.toStringBinary(regionName) }
 
     /// Whether `row` falls in [startKey, endKey).

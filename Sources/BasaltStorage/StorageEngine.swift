@@ -146,6 +146,13 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         globalSize.subtract(r.memStoreSize, ordering: .relaxed)
     }
 
+    /// Closes a region without flushing and forgets it: its edits stay in the WAL for the next open.
+    public func dropRegion(_ encodedName: String) throws {
+        guard let r = regionsLock.withLock({ regions.removeValue(forKey: encodedName) }) else { return }
+        r.close()
+        globalSize.subtract(r.memStoreSize, ordering: .relaxed)
+    }
+
     /// Stops the threads, flushes and closes every region, closes the WAL.
     public func close() throws { try shutdown(flush: true) }
 

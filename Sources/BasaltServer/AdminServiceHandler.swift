@@ -1,0 +1,96 @@
+import BasaltCore
+import BasaltProtocol
+import BasaltStorage
+import GRPCCore
+
+/// `AdminService` on a region server: what the master (or an operator) asks of it: open, close, flush,
+/// compact regions, list them, describe the server. Stateless apart from the server.
+struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
+    let server: RegionServer
+
+    private func serve<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
+        do {
+            return try await server.blocking(body)
+        } catch let e as ServerError {
+            throw e.rpcError
+        }
+    }
+
+    func openRegion(request: Basalt_OpenRegionRequest, context: ServerContext) async throws -> Basalt_OpenRegionResponse {
+        try await serve { engine in
+            guard request.hasRegion, request.hasTable else { throw ServerError(.invalidArgument, "open region needs the region and its table schema") }
+            let info = try request.region.toRegionInfo()
+            let descriptor = try request.table.toDescriptor()
+            guard descriptor.name == info.table else {
+                throw ServerError(.invalidArgument, "region \(info.regionNameAsString) is not of table \(descriptor.name)")
+            }
+            let region = try engine.openRegion(info, descriptor: descriptor)
+            var response = Basalt_OpenRegionResponse()
+            response.openSeqNum = region.maxSequenceId + 1
+            return response
+        }
+    }
+
+    func closeRegion(request: Basalt_CloseRegionRequest, context: ServerContext) async throws -> Basalt_CloseRegionResponse {
+        try await serve { engine in
+            let region = try RegionServer.region(request.region, in: engine)
+            if request.flush {
+                try engine.closeRegion(region.info.encodedName)
+            } else {
+                try engine.dropRegion(region.info.encodedName)
+            }
+            var response = Basalt_CloseRegionResponse()
+            response.closed = true
+            return response
+        }
+    }
+
+    func flushRegion(request: Basalt_FlushRegionRequest, context: ServerContext) async throws -> Basalt_FlushRegionResponse {
+        try await serve { engine in
+            let region = try RegionServer.region(request.region, in: engine)
+            var response = Basalt_FlushRegionResponse()
+            response.flushed = try region.flush()
+            return response
+        }
+    }
+
+    func compactRegion(request: Basalt_CompactRegionRequest, context: ServerContext) async throws -> Basalt_CompactRegionResponse {
+        try await serve { engine in
+            let region = try RegionServer.region(request.region, in: engine)
+            _ = try region.compact(major: request.major)
+            return Basalt_CompactRegionResponse()
+        }
+    }
+
+    func splitRegion(request: Basalt_SplitRegionRequest, context: ServerContext) async throws -> Basalt_SplitRegionResponse {
+        throw ServerError(.invalidArgument, "region splits are not implemented on this server yet").rpcError
+    }
+
+    func getOnlineRegions(request: Basalt_GetOnlineRegionsRequest, context: ServerContext) async throws -> Basalt_GetOnlineRegionsResponse {
+        try await serve { engine in
+            var response = Basalt_GetOnlineRegionsResponse()
+            response.regions = engine.onlineRegions.map(Self.load).sorted { $0.region.regionID < $1.region.regionID }
+            return response
+        }
+    }
+
+    func getServerInfo(request: Basalt_GetServerInfoRequest, context: ServerContext) async throws -> Basalt_GetServerInfoResponse {
+        let name = try server.running().serverName
+        return try await serve { engine in
+            var response = Basalt_GetServerInfoResponse()
+            response.server = Basalt_ServerName(name)
+            response.memstoreBytes = UInt64(max(0, engine.globalMemStoreSize))
+            response.memstoreLimit = UInt64(engine.configuration.flush.globalLimit)
+            response.walFiles = UInt32(engine.wal.fileCount)
+            return response
+        }
+    }
+
+    static func load(_ region: Region) -> Basalt_RegionLoad {
+        var l = Basalt_RegionLoad()
+        l.region = Basalt_RegionInfo(region.info)
+        l.memstoreBytes = UInt64(max(0, region.memStoreSize))
+        l.maxSequenceID = region.maxSequenceId
+        return l
+    }
+}

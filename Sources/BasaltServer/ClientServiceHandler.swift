@@ -1,0 +1,185 @@
+import BasaltCore
+import BasaltProtocol
+import BasaltStorage
+import GRPCCore
+
+/// `ClientService` on a region server: gets, mutations, multi and scans against the regions it hosts.
+/// Each call's engine work runs on the server's handler threads. Stateless apart from the server.
+struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
+    let server: RegionServer
+
+    /// Runs a call, turning every failure into the gRPC error a client decodes.
+    private func serve<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
+        do {
+            return try await server.blocking(body)
+        } catch let e as ServerError {
+            throw e.rpcError
+        }
+    }
+
+    func get(request: Basalt_GetRequest, context: ServerContext) async throws -> Basalt_GetResponse {
+        try await serve { engine in
+            let region = try RegionServer.region(request.region, in: engine)
+            var response = Basalt_GetResponse()
+            response.result = try Self.get(request.get, on: region)
+            return response
+        }
+    }
+
+    func mutate(request: Basalt_MutateRequest, context: ServerContext) async throws -> Basalt_MutateResponse {
+        try await serve { engine in
+            let region = try RegionServer.region(request.region, in: engine)
+            let (result, processed) = try Self.mutate(request.mutation, condition: request.hasCondition ? request.condition : nil, on: region)
+            var response = Basalt_MutateResponse()
+            if let result { response.result = result }
+            response.processed = processed
+            return response
+        }
+    }
+
+    func multi(request: Basalt_MultiRequest, context: ServerContext) async throws -> Basalt_MultiResponse {
+        try await serve { engine in
+            var response = Basalt_MultiResponse()
+            response.regionActionResults = request.regionActions.map { Self.run($0, on: engine) }
+            return response
+        }
+    }
+
+    func scan(request: Basalt_ScanRequest, context: ServerContext) async throws -> Basalt_ScanResponse {
+        let scanners = server.scanners
+        return try await serve { engine in try Self.scan(request, scanners: scanners, engine: engine) }
+    }
+
+    // MARK: - The work, on a handler thread
+
+    static func rejectFilter(_ present: Bool) throws {
+        if present { throw ServerError(.invalidArgument, "server-side filters are not available on this server yet") }
+    }
+
+    static func get(_ proto: Basalt_Get, on region: Region) throws -> Basalt_Result {
+        try rejectFilter(proto.hasFilter)
+        let get = try proto.toGet()
+        if proto.closestRowBefore {
+            var scan = Scan(startRow: get.row)
+            scan.reversed = true
+            scan.limit = 1
+            scan.columns = get.columns
+            scan.maxVersions = get.maxVersions
+            scan.timeRange = get.timeRange
+            return Basalt_Result(try region.scanner(scan).next() ?? RowResult(row: [], cells: []))
+        }
+        var result = Basalt_Result(try region.get(get))
+        if proto.existenceOnly {
+            result.exists = !result.cells.isEmpty
+            result.cells = []
+        }
+        return result
+    }
+
+    /// One mutation, conditional when `condition` is set. Returns the result to send (increment and
+    /// append values) and whether it was applied.
+    static func mutate(_ m: Basalt_MutationProto, condition: Basalt_Condition?, on region: Region) throws -> (Basalt_Result?, Bool) {
+        if let condition {
+            return (nil, try region.checkAndMutate(try checkAndMutate(condition, [m])))
+        }
+        switch m.mutateType {
+        case .put, .delete:
+            switch try m.toMutation() {
+            case .put(let p): try region.put(p)
+            case .delete(let d): try region.delete(d)
+            }
+            return (nil, true)
+        case .increment:
+            let r = try region.increment(try m.toIncrement())
+            return (m.returnResults ? Basalt_Result(r) : nil, true)
+        case .append:
+            let r = try region.append(try m.toAppend())
+            return (m.returnResults ? Basalt_Result(r) : nil, true)
+        case .UNRECOGNIZED(let n):
+            throw ServerError(.invalidArgument, "unknown mutation type \(n)")
+        }
+    }
+
+    static func checkAndMutate(_ c: Basalt_Condition, _ mutations: [Basalt_MutationProto]) throws -> CheckAndMutate {
+        try rejectFilter(c.hasFilter)
+        let op: CompareOperator
+        if c.valueIsAbsent {
+            op = .equal
+        } else {
+            guard let parsed = CompareOperator(rawValue: c.compareOp.uppercased()) else {
+                throw ServerError(.invalidArgument, "unknown compare operator '\(c.compareOp)'")
+            }
+            op = parsed
+        }
+        return CheckAndMutate(
+            row: Array(c.row), family: Array(c.family), qualifier: Array(c.qualifier), compareOperator: op,
+            expected: c.valueIsAbsent ? nil : Array(c.value), mutations: try mutations.map { try $0.toMutation() })
+    }
+
+    /// One region's share of a multi. Plain puts and deletes go in as one batch (one WAL append); if
+    /// the batch fails for a reason of its own, each is retried alone so only the bad ones fail.
+    static func run(_ action: Basalt_RegionAction, on engine: StorageEngine) -> Basalt_RegionActionResult {
+        var out = Basalt_RegionActionResult()
+        let region: Region
+        do {
+            region = try RegionServer.region(action.region, in: engine)
+        } catch {
+            out.exception = ServerError(error).proto
+            return out
+        }
+        if action.atomic {
+            do {
+                let mutations = action.actions.map(\.mutation)
+                if action.hasCondition {
+                    out.processed = try region.checkAndMutate(try checkAndMutate(action.condition, mutations))
+                } else {
+                    try region.mutateRows(try mutations.map { try $0.toMutation() })
+                    out.processed = true
+                }
+                out.results = action.actions.map { a in
+                    var r = Basalt_ResultOrException()
+                    r.index = a.index
+                    return r
+                }
+            } catch {
+                out.exception = ServerError(error).proto
+            }
+            return out
+        }
+        var results: [Basalt_ResultOrException] = []
+        results.reserveCapacity(action.actions.count)
+        var batch: [(index: Int, mutation: Mutation)] = []
+        for a in action.actions {
+            var r = Basalt_ResultOrException()
+            r.index = a.index
+            do {
+                if a.hasGet {
+                    r.result = try get(a.get, on: region)
+                } else if a.mutation.mutateType == .put || a.mutation.mutateType == .delete {
+                    batch.append((results.count, try a.mutation.toMutation()))
+                } else {
+                    if let result = try mutate(a.mutation, condition: nil, on: region).0 { r.result = result }
+                }
+            } catch {
+                r.exception = ServerError(error).proto
+            }
+            results.append(r)
+        }
+        if !batch.isEmpty {
+            do {
+                try region.mutateRows(batch.map(\.mutation))
+            } catch {
+                let e = ServerError(error)
+                for (i, m) in batch {
+                    if e.isRetryable {
+                        results[i].exception = e.proto
+                        continue
+                    }
+                    do { try region.mutateRows([m]) } catch { results[i].exception = ServerError(error).proto }
+                }
+            }
+        }
+        out.results = results
+        return out
+    }
+}

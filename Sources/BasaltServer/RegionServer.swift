@@ -1,0 +1,153 @@
+import BasaltCoordination
+import BasaltCore
+import BasaltProtocol
+import BasaltStorage
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import NIOPosix
+import Synchronization
+
+/// A region server: hosts regions on one `StorageEngine` (which owns the WAL, the MemStore budget and
+/// the flush and compaction threads), serves `ClientService` and `AdminService` over gRPC, and announces
+/// itself with an ephemeral `rs/host,port,startcode` znode.
+///
+/// The engine blocks (row locks, group commit), so every engine call runs on a pool of handler threads
+/// (HBase's `hbase.regionserver.handler.count`), never on the cooperative pool. Safe to share across tasks.
+public final class RegionServer: Sendable {
+    public struct Configuration: Sendable {
+        /// Address to bind; loopback unless told otherwise.
+        public var host = "127.0.0.1"
+        /// `hbase.regionserver.port`; 0 picks a free one.
+        public var port = 16020
+        /// The cluster's root folder (`WALs/`, `data/`, `oldWALs/` under it).
+        public var root: String
+        public var engine = StorageEngine.Configuration()
+        /// `hbase.regionserver.handler.count`: threads running engine calls.
+        public var handlers = 30
+        /// `hbase.client.scanner.timeout.period`: an idle scanner's lease.
+        public var scannerLease: Duration = .seconds(60)
+
+        public init(root: String) { self.root = root }
+
+        public init(root: String, _ conf: BasaltConfiguration) throws {
+            self.root = root
+            host = conf.string("hbase.regionserver.hostname", default: "127.0.0.1")
+            port = try conf.int("hbase.regionserver.port", default: 16020)
+            engine = try StorageEngine.Configuration(conf)
+            handlers = max(1, try conf.int("hbase.regionserver.handler.count", default: 30))
+            scannerLease = .milliseconds(max(1, try conf.int("hbase.client.scanner.timeout.period", default: 60_000)))
+        }
+    }
+
+    public let configuration: Configuration
+    let coordination: (any Coordination)?
+    let logger: Logger
+    let handlerPool: NIOThreadPool
+    let scanners: ScannerLeases
+
+    struct Running: Sendable {
+        let serverName: ServerName
+        let engine: StorageEngine
+    }
+
+    private struct State: Sendable {
+        var running: Running?
+        var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
+        var serveTask: Task<Void, any Error>?
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+
+    public init(configuration: Configuration, coordination: (any Coordination)?, logger: Logger = Logger(label: "basalt.regionserver")) {
+        self.configuration = configuration
+        self.coordination = coordination
+        self.logger = logger
+        handlerPool = NIOThreadPool(numberOfThreads: configuration.handlers)
+        scanners = ScannerLeases(lease: configuration.scannerLease)
+    }
+
+    /// This server's name, once started.
+    public var serverName: ServerName? { state.withLock { $0.running?.serverName } }
+
+    /// The engine, once started (for tests and the standalone process).
+    public var engine: StorageEngine? { state.withLock { $0.running?.engine } }
+
+    /// Binds, opens the engine (its WAL folder is named after the server), serves, and registers
+    /// `rs/<server name>`. Returns once requests are being served.
+    public func start() async throws {
+        handlerPool.start()
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: configuration.host, port: configuration.port), transportSecurity: .plaintext)
+        let server = GRPCServer(transport: transport, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
+        let task = Task { try await server.serve() }
+        state.withLock {
+            $0.grpc = server
+            $0.serveTask = task
+        }
+        guard let address = try await transport.listeningAddress.ipv4 else {
+            throw ServerError(.io, "the region server did not bind an IPv4 address")
+        }
+        let name = ServerName(host: configuration.host, port: address.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        let conf = configuration
+        let engine = try await handlerPool.runIfActive { [logger] in
+            try StorageEngine(fileSystem: POSIXFileSystem(), root: conf.root, serverName: name.description, configuration: conf.engine, logger: logger)
+        }
+        state.withLock { $0.running = Running(serverName: name, engine: engine) }
+        scanners.startReaper()
+        if let coordination {
+            try await coordination.registerEphemeral(coordination.layout.regionServers + "/" + name.description, data: [])
+        }
+        logger.info("region server serving", metadata: ["server": "\(name)"])
+    }
+
+    /// Stops serving, closes scanners, and closes the engine: flushing every region first when `flush`
+    /// (a clean stop), or leaving their edits in the WAL (as a crash would).
+    public func stop(flush: Bool = true) async throws {
+        let (grpc, task, running) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Running?) in
+            if s.stopped { return (nil, nil, nil) }
+            s.stopped = true
+            defer { s.running = nil }
+            return (s.grpc, s.serveTask, s.running)
+        }
+        grpc?.beginGracefulShutdown()
+        _ = try? await task?.value
+        scanners.closeAll()
+        if let running, let coordination {
+            try? await coordination.delete(coordination.layout.regionServers + "/" + running.serverName.description)
+        }
+        if let running {
+            try await handlerPool.runIfActive { try running.engine.shutdown(flush: flush) }
+        }
+        try await handlerPool.shutdownGracefully()
+    }
+
+    /// The running engine, or `ServerNotRunningYet`.
+    func running() throws -> Running {
+        guard let r = state.withLock({ $0.running }) else {
+            throw ServerError(.serverNotRunning, "the region server is starting or stopping")
+        }
+        return r
+    }
+
+    /// Runs blocking engine work on a handler thread; failures come back as `ServerError`s.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
+        let engine = try running().engine
+        do {
+            return try await handlerPool.runIfActive { try body(engine) }
+        } catch {
+            throw ServerError(error)
+        }
+    }
+
+    /// The open region a request names, or `NotServingRegion`.
+    static func region(_ spec: Basalt_RegionSpecifier, in engine: StorageEngine) throws -> Region {
+        let name = Array(spec.regionName)
+        guard let encoded = RegionInfo.encodedName(fromRegionName: name), let region = engine.region(encoded), !region.isClosed else {
+            throw ServerError(.notServingRegion, "region \(Bytes.toStringBinary(name)) is not online on this server")
+        }
+        return region
+    }
+}

@@ -1,0 +1,118 @@
+import BasaltCore
+import BasaltStorage
+import Foundation
+import Synchronization
+
+/// The open scanners of one region server, by id, each with a lease: a scanner not called for the lease
+/// period (`hbase.client.scanner.timeout.period`) is closed, and a later call for it gets
+/// `UnknownScannerException`. Each call carries a sequence number so a retried call cannot skip rows.
+/// Safe to share across tasks.
+final class ScannerLeases: Sendable {
+    /// One open scanner. Its fields are touched by one call at a time (`inUse` guards that).
+    final class Entry: @unchecked Sendable {
+        let id: UInt64
+        let region: Region
+        let scanner: RegionScanner
+        var nextCallSeq: UInt64 = 0
+        var lastUsed: ContinuousClock.Instant
+        var inUse = false
+
+        init(id: UInt64, region: Region, scanner: RegionScanner, now: ContinuousClock.Instant) {
+            self.id = id
+            self.region = region
+            self.scanner = scanner
+            lastUsed = now
+        }
+    }
+
+    let lease: Duration
+    private struct State {
+        var nextId: UInt64 = 1
+        var entries: [UInt64: Entry] = [:]
+        var expired: Set<UInt64> = []
+        var reaper: Task<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    init(lease: Duration) {
+        self.lease = lease
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// Registers a scanner; returns its id.
+    func add(region: Region, scanner: RegionScanner) -> UInt64 {
+        state.withLock { s in
+            let id = s.nextId
+            s.nextId += 1
+            s.entries[id] = Entry(id: id, region: region, scanner: scanner, now: .now)
+            return id
+        }
+    }
+
+    /// Takes a scanner for one call, checking its lease and the call's sequence number.
+    func checkOut(_ id: UInt64, callSeq: UInt64) throws -> Entry {
+        try state.withLock { s in
+            guard let e = s.entries[id] else {
+                if s.expired.contains(id) {
+                    throw ServerError(.unknownScanner, "scanner \(id) was closed after its lease of \(lease) expired; hbase.client.scanner.timeout.period sets the lease")
+                }
+                throw ServerError(.unknownScanner, "unknown scanner \(id): it was closed or never opened here")
+            }
+            guard !e.inUse else { throw ServerError(.outOfOrderScannerNextCall, "scanner \(id) is already serving a call") }
+            guard callSeq == e.nextCallSeq else {
+                throw ServerError(.outOfOrderScannerNextCall, "scanner \(id) expected call \(e.nextCallSeq), got \(callSeq)")
+            }
+            if ContinuousClock.now - e.lastUsed > lease {
+                s.entries[id] = nil
+                s.expired.insert(id)
+                throw ServerError(.unknownScanner, "scanner \(id) was closed after its lease of \(lease) expired; hbase.client.scanner.timeout.period sets the lease")
+            }
+            e.inUse = true
+            return e
+        }
+    }
+
+    /// Returns a scanner after a call; `close` forgets it.
+    func checkIn(_ e: Entry, close: Bool) {
+        state.withLock { s in
+            e.inUse = false
+            e.nextCallSeq += 1
+            e.lastUsed = .now
+            if close { s.entries[e.id] = nil }
+        }
+    }
+
+    func remove(_ id: UInt64) {
+        _ = state.withLock { $0.entries.removeValue(forKey: id) }
+    }
+
+    /// Closes scanners whose lease ran out, every half lease.
+    func startReaper() {
+        let task = Task { [weak self, lease] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 2)
+                self?.expireIdle()
+            }
+        }
+        state.withLock { $0.reaper = task }
+    }
+
+    func expireIdle() {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            for (id, e) in s.entries where !e.inUse && now - e.lastUsed > lease {
+                s.entries[id] = nil
+                s.expired.insert(id)
+            }
+        }
+    }
+
+    func closeAll() {
+        state.withLock { s in
+            s.reaper?.cancel()
+            s.entries.removeAll()
+        }
+    }
+}
