@@ -92,6 +92,7 @@ let package = Package(
             name: "BasaltServerTests",
             dependencies: [
                 "BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltServer", "BasaltTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]

@@ -34,17 +34,32 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
         self.regionName = name
     }
 
+    /// HBase's first (and only) meta region: an old-format name, `hbase:meta,,1`, whose encoded name is
+    /// the Jenkins hash HBase has always used for it, `1588230740`. Its folder is `data/hbase/meta/1588230740`.
+    public static let firstMeta = RegionInfo(meta: ())
+
+    private init(meta: Void) {
+        table = .meta
+        startKey = []
+        endKey = []
+        regionId = 1
+        regionName = Array("hbase:meta,,1".utf8)
+        encodedName = "1588230740"
+    }
+
     public var encodedNameBytes: [UInt8] { Array(encodedName.utf8) }
 
-    /// The encoded name inside a full region name (`table,startkey,regionid.ENCODED.`), or nil when the
-    /// bytes do not end that way.
+    /// The encoded name inside a full region name (`table,startkey,regionid.ENCODED.`, or the old-format
+    /// `hbase:meta,,1`), or nil when the bytes do not end that way.
     public static func encodedName(fromRegionName name: [UInt8]) -> String? {
+        if name == firstMeta.regionName { return firstMeta.encodedName }
         let dot = UInt8(ascii: ".")
         guard name.count >= 34, name[name.count - 1] == dot, name[name.count - 34] == dot else { return nil }
         let hex = name[(name.count - 33)..<(name.count - 1)]
         guard hex.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
         return String(decoding: hex, as: UTF8.self)
     }
+
     public var regionNameAsString: String { Bytes.toStringBinary(regionName) }
 
     /// Whether `row` falls in [startKey, endKey).

@@ -40,7 +40,9 @@ extension Basalt_RegionInfo {
 
     public func toRegionInfo() throws -> RegionInfo {
         guard hasTableName else { throw ProtocolError(.malformedRequest, "a region info has no table name") }
-        return RegionInfo(table: try tableName.toTableName(), startKey: Array(startKey), endKey: Array(endKey), regionId: Int64(bitPattern: regionID))
+        let table = try tableName.toTableName()
+        if table == .meta && regionID == UInt64(RegionInfo.firstMeta.regionId) { return .firstMeta }
+        return RegionInfo(table: table, startKey: Array(startKey), endKey: Array(endKey), regionId: Int64(bitPattern: regionID))
     }
 }
 

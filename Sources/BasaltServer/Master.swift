@@ -1,0 +1,194 @@
+import BasaltCoordination
+import BasaltCore
+import BasaltProtocol
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import Synchronization
+
+/// The master: wins the `master` znode, keeps `hbase:meta` served by a region server (and its location
+/// in `meta-region-server`), creates tables and assigns their regions, recording every region's
+/// location in meta. Never on the data path: clients find regions through meta themselves.
+/// Safe to share across tasks.
+public final class Master: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        /// `hbase.master.port`; 0 picks a free one.
+        public var port = 16000
+        /// The cluster's root folder (table descriptors go under `data/`).
+        public var root: String
+        /// How long to wait for a first region server to host meta.
+        public var regionServerWait: Duration = .seconds(60)
+
+        public init(root: String) { self.root = root }
+
+        public init(root: String, _ conf: BasaltConfiguration) throws {
+            self.root = root
+            host = conf.string("hbase.master.hostname", default: "127.0.0.1")
+            port = try conf.int("hbase.master.port", default: 16000)
+        }
+    }
+
+    public let configuration: Configuration
+    let coordination: any Coordination
+    let logger: Logger
+    let connections = RegionServerConnections()
+
+    struct State: Sendable {
+        var serverName: ServerName?
+        var metaServer: ServerName?
+        var clusterId = ""
+        var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
+        var serveTask: Task<Void, any Error>?
+        var stopped = false
+        /// Regions each server was given since start (for spreading new regions).
+        var assignedCounts: [ServerName: Int] = [:]
+    }
+
+    let state = Mutex(State())
+
+    public init(configuration: Configuration, coordination: any Coordination, logger: Logger = Logger(label: "basalt.master")) {
+        self.configuration = configuration
+        self.coordination = coordination
+        self.logger = logger
+    }
+
+    public var serverName: ServerName? { state.withLock { $0.serverName } }
+    public var metaServer: ServerName? { state.withLock { $0.metaServer } }
+
+    /// Serves `MasterService`, becomes the active master (waiting behind another one), and makes sure
+    /// meta is online. Returns once it is.
+    public func start() async throws {
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: configuration.host, port: configuration.port), transportSecurity: .plaintext)
+        let server = GRPCServer(transport: transport, services: [MasterServiceHandler(master: self)])
+        let task = Task { try await server.serve() }
+        state.withLock {
+            $0.grpc = server
+            $0.serveTask = task
+        }
+        guard let address = try await transport.listeningAddress.ipv4 else {
+            throw ServerError(.io, "the master did not bind an IPv4 address")
+        }
+        let name = ServerName(host: configuration.host, port: address.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        state.withLock { $0.serverName = name }
+        var proto = Basalt_ServerName(name)
+        proto.startCode = UInt64(bitPattern: name.startCode)
+        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.encodeZNode(proto, id: "master:\(name.port)"))
+        let id = try await coordination.clusterId()
+        state.withLock { $0.clusterId = id }
+        logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
+        try await assignMeta()
+    }
+
+    public func stop() async {
+        let (grpc, task) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?) in
+            if s.stopped { return (nil, nil) }
+            s.stopped = true
+            return (s.grpc, s.serveTask)
+        }
+        grpc?.beginGracefulShutdown()
+        _ = try? await task?.value
+        if let name = serverName, let active = try? await coordination.activeMaster(),
+           let current = try? PBUFCodec.decodeZNode(Basalt_ServerName.self, from: active), current.toServerName() == name {
+            try? await coordination.delete(coordination.layout.master)
+        }
+        await connections.closeAll()
+    }
+
+    /// Live region servers, from the `rs/` znodes.
+    public func liveServers() async throws -> [ServerName] {
+        try await coordination.children(coordination.layout.regionServers).compactMap { try? ServerName(parsing: $0) }
+    }
+
+    /// Waits for a first live region server.
+    func waitForRegionServers() async throws -> [ServerName] {
+        let deadline = ContinuousClock.now + configuration.regionServerWait
+        while true {
+            let live = try await liveServers()
+            if !live.isEmpty { return live }
+            guard ContinuousClock.now < deadline else {
+                throw ServerError(.pleaseHoldOn, "no region server registered under \(coordination.layout.regionServers) within \(configuration.regionServerWait)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Keeps meta where `meta-region-server` says when that server is alive; otherwise opens it on a
+    /// live server and records the new location.
+    func assignMeta() async throws {
+        let live = try await waitForRegionServers()
+        if let current = try await coordination.read(coordination.layout.metaRegionServer),
+           let server = try? PBUFCodec.metaServer(from: current.data), live.contains(server) {
+            state.withLock { $0.metaServer = server }
+            return
+        }
+        let target = live.min { $0.description < $1.description }!
+        _ = try await openRegion(.firstMeta, descriptor: try MetaRow.metaDescriptor(), on: target)
+        let id = "master:\(serverName?.port ?? 0)"
+        try await coordination.write(coordination.layout.metaRegionServer, data: try PBUFCodec.metaRegionServer(target, id: id), expectedVersion: nil)
+        state.withLock { $0.metaServer = target }
+        logger.info("meta online", metadata: ["server": "\(target)"])
+    }
+
+    /// Opens a region on a server; returns its sequence number at open.
+    func openRegion(_ info: RegionInfo, descriptor: TableDescriptor, on server: ServerName) async throws -> UInt64 {
+        var req = Basalt_OpenRegionRequest()
+        req.region = Basalt_RegionInfo(info)
+        req.table = Basalt_TableSchema(descriptor)
+        req.masterSystemTime = UInt64(Date().timeIntervalSince1970 * 1000)
+        state.withLock { $0.assignedCounts[server, default: 0] += 1 }
+        return try await connections.admin(server).openRegion(req).openSeqNum
+    }
+
+    // MARK: - meta
+
+    func metaRegionSpec() throws -> (ServerName, Basalt_RegionSpecifier) {
+        guard let server = metaServer else { throw ServerError(.pleaseHoldOn, "meta is not online yet") }
+        var spec = Basalt_RegionSpecifier()
+        spec.regionName = Data(RegionInfo.firstMeta.regionName)
+        return (server, spec)
+    }
+
+    /// Writes puts to meta in one atomic-per-row batch.
+    func writeMeta(_ puts: [Put]) async throws {
+        let (server, spec) = try metaRegionSpec()
+        var action = Basalt_RegionAction()
+        action.region = spec
+        action.actions = puts.enumerated().map { i, p in
+            var a = Basalt_Action()
+            a.index = UInt32(i)
+            a.mutation = Basalt_MutationProto(.put(p))
+            return a
+        }
+        var req = Basalt_MultiRequest()
+        req.regionActions = [action]
+        let response = try await connections.data(server).multi(req)
+        for r in response.regionActionResults {
+            if r.hasException { throw ServerError(.io, "writing meta failed: \(r.exception.name): \(r.exception.message)") }
+            for x in r.results where x.hasException { throw ServerError(.io, "writing meta failed: \(x.exception.name): \(x.exception.message)") }
+        }
+    }
+
+    /// Meta rows in [start, stop).
+    func scanMeta(start: [UInt8], stop: [UInt8]) async throws -> [RowResult] {
+        let (server, spec) = try metaRegionSpec()
+        let client = try connections.data(server)
+        var req = Basalt_ScanRequest()
+        req.region = spec
+        req.scan = Basalt_Scan(Scan(startRow: start, stopRow: stop))
+        var rows: [RowResult] = []
+        var response = try await client.scan(req)
+        var seq: UInt64 = 1
+        while true {
+            rows += try response.results.map { try $0.toRowResult() }
+            guard response.moreResultsInRegion else { return rows }
+            var next = Basalt_ScanRequest()
+            next.scannerID = response.scannerID
+            next.nextCallSeq = seq
+            seq += 1
+            response = try await client.scan(next)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import BasaltCore
+import BasaltProtocol
+import GRPCCore
+
+/// `MasterService` on the active master. Table creation, description, listing and cluster status are
+/// served; the other calls answer that they are not available yet.
+struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
+    let master: Master
+
+    private func serve<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw ServerError(error).rpcError
+        }
+    }
+
+    private func notYet(_ what: String) -> RPCError {
+        RPCError(code: .unimplemented, message: "\(what) is not available on this master yet")
+    }
+
+    func createTable(request: Basalt_CreateTableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+        try await serve {
+            try await master.createTable(try request.table.toDescriptor(), splitKeys: request.splitKeys.map { Array($0) })
+            return Basalt_TableResponse()
+        }
+    }
+
+    func describeTable(request: Basalt_DescribeTableRequest, context: ServerContext) async throws -> Basalt_TableDescription {
+        try await serve {
+            let table = try request.tableName.toTableName()
+            guard let tableState = try await master.tableState(table) else { throw ServerError(.tableNotFound, "table \(table) does not exist") }
+            var d = Basalt_TableDescription()
+            d.schema = Basalt_TableSchema(try master.readDescriptor(table))
+            d.state = Basalt_TableState.State(rawValue: Int(tableState.rawValue)) ?? .enabled
+            d.regions = try await master.regions(of: table).map { loc in
+                var l = Basalt_RegionLocation()
+                l.region = Basalt_RegionInfo(loc.region)
+                if let s = loc.server { l.server = Basalt_ServerName(s) }
+                l.seqNum = UInt64(max(0, loc.openSeqNum))
+                return l
+            }
+            return d
+        }
+    }
+
+    func clusterStatus(request: Basalt_ClusterStatusRequest, context: ServerContext) async throws -> Basalt_ClusterStatusResponse {
+        try await serve {
+            var r = Basalt_ClusterStatusResponse()
+            r.clusterID = master.state.withLock { $0.clusterId }
+            if let name = master.serverName { r.master = Basalt_ServerName(name) }
+            r.liveServers = try await master.liveServers().map { s in
+                var l = Basalt_ServerLoad()
+                l.server = Basalt_ServerName(s)
+                return l
+            }
+            return r
+        }
+    }
+
+    func deleteTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("deleteTable") }
+    func enableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("enableTable") }
+    func disableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("disableTable") }
+    func truncateTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("truncateTable") }
+    func modifyTable(request: Basalt_ModifyTableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("modifyTable") }
+    func listTables(request: Basalt_ListTablesRequest, context: ServerContext) async throws -> Basalt_ListTablesResponse { throw notYet("listTables") }
+    func moveRegion(request: Basalt_MoveRegionRequest, context: ServerContext) async throws -> Basalt_MoveRegionResponse { throw notYet("moveRegion") }
+    func splitRegion(request: Basalt_SplitTableRegionRequest, context: ServerContext) async throws -> Basalt_RegionsResponse { throw notYet("splitRegion") }
+    func mergeRegions(request: Basalt_MergeRegionsRequest, context: ServerContext) async throws -> Basalt_RegionsResponse { throw notYet("mergeRegions") }
+    func balance(request: Basalt_BalanceRequest, context: ServerContext) async throws -> Basalt_BalanceResponse { throw notYet("balance") }
+    func reportForDuty(request: Basalt_ReportForDutyRequest, context: ServerContext) async throws -> Basalt_ReportForDutyResponse { throw notYet("reportForDuty") }
+    func requestSplit(request: Basalt_RequestSplitRequest, context: ServerContext) async throws -> Basalt_RequestSplitResponse { throw notYet("requestSplit") }
+}
