@@ -167,14 +167,7 @@ extension Basalt_MutationProto {
         mutateType = .increment
         durability = Basalt_Durability(inc.durability)
         returnResults = true
-        cells = inc.columns.map { c in
-            var cell = Basalt_Cell()
-            cell.row = row
-            cell.family = Data(c.family)
-            cell.qualifier = Data(c.qualifier)
-            cell.value = Data(Bytes.fromInt64(c.amount))
-            return cell
-        }
+        cells = inc.columns.map { Self.columnCell(row, $0.family, $0.qualifier, Bytes.fromInt64($0.amount)) }
     }
 
     public init(_ app: Append) {
@@ -183,14 +176,17 @@ extension Basalt_MutationProto {
         mutateType = .append
         durability = Basalt_Durability(app.durability)
         returnResults = true
-        cells = app.columns.map { c in
-            var cell = Basalt_Cell()
-            cell.row = row
-            cell.family = Data(c.family)
-            cell.qualifier = Data(c.qualifier)
-            cell.value = Data(c.value)
-            return cell
-        }
+        cells = app.columns.map { Self.columnCell(row, $0.family, $0.qualifier, $0.value) }
+    }
+
+    /// An increment's or append's operand for one column.
+    private static func columnCell(_ row: Data, _ family: [UInt8], _ qualifier: [UInt8], _ value: [UInt8]) -> Basalt_Cell {
+        var cell = Basalt_Cell()
+        cell.row = row
+        cell.family = Data(family)
+        cell.qualifier = Data(qualifier)
+        cell.value = Data(value)
+        return cell
     }
 
     /// A put or a delete (`.put` / `.delete` types only).

@@ -8,16 +8,8 @@ import GRPCCore
 struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     let server: RegionServer
 
-    private func serve<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
-        do {
-            return try await server.blocking(body)
-        } catch let e as ServerError {
-            throw e.rpcError
-        }
-    }
-
     func openRegion(request: Basalt_OpenRegionRequest, context: ServerContext) async throws -> Basalt_OpenRegionResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             guard request.hasRegion, request.hasTable else { throw ServerError(.invalidArgument, "open region needs the region and its table schema") }
             let info = try request.region.toRegionInfo()
             let descriptor = try request.table.toDescriptor()
@@ -32,7 +24,7 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     }
 
     func closeRegion(request: Basalt_CloseRegionRequest, context: ServerContext) async throws -> Basalt_CloseRegionResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             let region = try RegionServer.region(request.region, in: engine)
             if request.flush {
                 try engine.closeRegion(region.info.encodedName)
@@ -46,7 +38,7 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     }
 
     func flushRegion(request: Basalt_FlushRegionRequest, context: ServerContext) async throws -> Basalt_FlushRegionResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_FlushRegionResponse()
             response.flushed = try region.flush()
@@ -55,7 +47,7 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     }
 
     func compactRegion(request: Basalt_CompactRegionRequest, context: ServerContext) async throws -> Basalt_CompactRegionResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             let region = try RegionServer.region(request.region, in: engine)
             _ = try region.compact(major: request.major)
             return Basalt_CompactRegionResponse()
@@ -67,7 +59,7 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     }
 
     func getOnlineRegions(request: Basalt_GetOnlineRegionsRequest, context: ServerContext) async throws -> Basalt_GetOnlineRegionsResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             var response = Basalt_GetOnlineRegionsResponse()
             response.regions = engine.onlineRegions.map(Self.load).sorted { $0.region.regionID < $1.region.regionID }
             return response
@@ -76,7 +68,7 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
 
     func getServerInfo(request: Basalt_GetServerInfoRequest, context: ServerContext) async throws -> Basalt_GetServerInfoResponse {
         let name = try server.running().serverName
-        return try await serve { engine in
+        return try await server.serve { engine in
             var response = Basalt_GetServerInfoResponse()
             response.server = Basalt_ServerName(name)
             response.memstoreBytes = UInt64(max(0, engine.globalMemStoreSize))

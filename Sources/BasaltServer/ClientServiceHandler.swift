@@ -8,17 +8,8 @@ import GRPCCore
 struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
     let server: RegionServer
 
-    /// Runs a call, turning every failure into the gRPC error a client decodes.
-    private func serve<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
-        do {
-            return try await server.blocking(body)
-        } catch let e as ServerError {
-            throw e.rpcError
-        }
-    }
-
     func get(request: Basalt_GetRequest, context: ServerContext) async throws -> Basalt_GetResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_GetResponse()
             response.result = try Self.get(request.get, on: region)
@@ -27,7 +18,7 @@ struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
     }
 
     func mutate(request: Basalt_MutateRequest, context: ServerContext) async throws -> Basalt_MutateResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             let region = try RegionServer.region(request.region, in: engine)
             let (result, processed) = try Self.mutate(request.mutation, condition: request.hasCondition ? request.condition : nil, on: region)
             var response = Basalt_MutateResponse()
@@ -38,7 +29,7 @@ struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
     }
 
     func multi(request: Basalt_MultiRequest, context: ServerContext) async throws -> Basalt_MultiResponse {
-        try await serve { engine in
+        try await server.serve { engine in
             var response = Basalt_MultiResponse()
             response.regionActionResults = request.regionActions.map { Self.run($0, on: engine) }
             return response
@@ -47,7 +38,7 @@ struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
 
     func scan(request: Basalt_ScanRequest, context: ServerContext) async throws -> Basalt_ScanResponse {
         let scanners = server.scanners
-        return try await serve { engine in try Self.scan(request, scanners: scanners, engine: engine) }
+        return try await server.serve { engine in try Self.scan(request, scanners: scanners, engine: engine) }
     }
 
     // MARK: - The work, on a handler thread

@@ -60,18 +60,12 @@ public final class Master: Sendable {
     /// Serves `MasterService`, becomes the active master (waiting behind another one), and makes sure
     /// meta is online. Returns once it is.
     public func start() async throws {
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: configuration.host, port: configuration.port), transportSecurity: .plaintext)
-        let server = GRPCServer(transport: transport, services: [MasterServiceHandler(master: self)])
-        let task = Task { try await server.serve() }
+        let (server, task, port) = try await GRPCServing.start(host: configuration.host, port: configuration.port, services: [MasterServiceHandler(master: self)])
         state.withLock {
             $0.grpc = server
             $0.serveTask = task
         }
-        guard let address = try await transport.listeningAddress.ipv4 else {
-            throw ServerError(.io, "the master did not bind an IPv4 address")
-        }
-        let name = ServerName(host: configuration.host, port: address.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         state.withLock { $0.serverName = name }
         var proto = Basalt_ServerName(name)
         proto.startCode = UInt64(bitPattern: name.startCode)

@@ -79,18 +79,13 @@ public final class RegionServer: Sendable {
     /// `rs/<server name>`. Returns once requests are being served.
     public func start() async throws {
         handlerPool.start()
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: configuration.host, port: configuration.port), transportSecurity: .plaintext)
-        let server = GRPCServer(transport: transport, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
-        let task = Task { try await server.serve() }
+        let (server, task, port) = try await GRPCServing.start(
+            host: configuration.host, port: configuration.port, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
         state.withLock {
             $0.grpc = server
             $0.serveTask = task
         }
-        guard let address = try await transport.listeningAddress.ipv4 else {
-            throw ServerError(.io, "the region server did not bind an IPv4 address")
-        }
-        let name = ServerName(host: configuration.host, port: address.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         let conf = configuration
         let engine = try await handlerPool.runIfActive { [logger] in
             try StorageEngine(fileSystem: POSIXFileSystem(), root: conf.root, serverName: name.description, configuration: conf.engine, logger: logger)
@@ -139,6 +134,15 @@ public final class RegionServer: Sendable {
             return try await handlerPool.runIfActive { try body(engine) }
         } catch {
             throw ServerError(error)
+        }
+    }
+
+    /// `blocking`, for a gRPC handler: failures leave as the `RPCError` a client decodes.
+    func serve<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
+        do {
+            return try await blocking(body)
+        } catch let e as ServerError {
+            throw e.rpcError
         }
     }
 
