@@ -11,7 +11,7 @@ public enum PBUFCodec {
 
     /// `PBUF` + the message.
     public static func encode(_ message: some SwiftProtobuf.Message) throws -> [UInt8] {
-        magic + Array(try message.serializedBytes() as Data)
+        magic + (try message.serializedBytes() as [UInt8])
     }
 
     /// The message after `PBUF`.

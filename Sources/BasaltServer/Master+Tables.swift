@@ -77,7 +77,7 @@ extension Master {
     func assign(_ regions: [RegionInfo], descriptor: TableDescriptor) async throws {
         let live = try await waitForRegionServers()
         for r in regions {
-            let target = state.withLock { s in live.min { (s.assignedCounts[$0] ?? 0, $0.description) < (s.assignedCounts[$1] ?? 0, $1.description) }! }
+            let target = try leastLoaded(live)
             let seq = try await openRegion(r, descriptor: descriptor, on: target)
             try await writeMeta([try MetaRow.put(.init(region: r, server: target, state: "OPEN", openSeqNum: Int64(seq)))])
         }

@@ -67,9 +67,7 @@ public final class Master: Sendable {
         }
         let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         state.withLock { $0.serverName = name }
-        var proto = Basalt_ServerName(name)
-        proto.startCode = UInt64(bitPattern: name.startCode)
-        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.encodeZNode(proto, id: "master:\(name.port)"))
+        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.encodeZNode(Basalt_ServerName(name), id: "master:\(name.port)"))
         let id = try await coordination.clusterId()
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
@@ -118,12 +116,19 @@ public final class Master: Sendable {
             state.withLock { $0.metaServer = server }
             return
         }
-        let target = live.min { $0.description < $1.description }!
+        let target = try leastLoaded(live)
         _ = try await openRegion(.firstMeta, descriptor: try MetaRow.metaDescriptor(), on: target)
         let id = "master:\(serverName?.port ?? 0)"
         try await coordination.write(coordination.layout.metaRegionServer, data: try PBUFCodec.metaRegionServer(target, id: id), expectedVersion: nil)
         state.withLock { $0.metaServer = target }
         logger.info("meta online", metadata: ["server": "\(target)"])
+    }
+
+    /// The server given the fewest regions so far (by name on a tie).
+    func leastLoaded(_ live: [ServerName]) throws -> ServerName {
+        let pick = state.withLock { s in live.min { (s.assignedCounts[$0] ?? 0, $0.description) < (s.assignedCounts[$1] ?? 0, $1.description) } }
+        guard let pick else { throw ServerError(.pleaseHoldOn, "no live region server to assign to") }
+        return pick
     }
 
     /// Opens a region on a server; returns its sequence number at open.

@@ -78,22 +78,33 @@ public final class RegionServer: Sendable {
     /// Binds, opens the engine (its WAL folder is named after the server), serves, and registers
     /// `rs/<server name>`. Returns once requests are being served.
     public func start() async throws {
-        handlerPool.start()
         let (server, task, port) = try await GRPCServing.start(
             host: configuration.host, port: configuration.port, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
+        handlerPool.start()
         state.withLock {
             $0.grpc = server
             $0.serveTask = task
         }
         let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         let conf = configuration
-        let engine = try await handlerPool.runIfActive { [logger] in
-            try StorageEngine(fileSystem: POSIXFileSystem(), root: conf.root, serverName: name.description, configuration: conf.engine, logger: logger)
+        let engine: StorageEngine
+        do {
+            engine = try await handlerPool.runIfActive { [logger] in
+                try StorageEngine(fileSystem: POSIXFileSystem(), root: conf.root, serverName: name.description, configuration: conf.engine, logger: logger)
+            }
+        } catch {
+            try? await stop()
+            throw ServerError(error)
         }
         state.withLock { $0.running = Running(serverName: name, engine: engine) }
         scanners.startReaper()
         if let coordination {
-            try await coordination.registerEphemeral(coordination.layout.regionServers + "/" + name.description, data: [])
+            do {
+                try await coordination.registerEphemeral(coordination.layout.regionServers + "/" + name.description, data: [])
+            } catch {
+                try? await stop()
+                throw error
+            }
         }
         logger.info("region server serving", metadata: ["server": "\(name)"])
     }
@@ -113,10 +124,12 @@ public final class RegionServer: Sendable {
         if let running, let coordination {
             try? await coordination.delete(coordination.layout.regionServers + "/" + running.serverName.description)
         }
+        var failure: (any Error)?
         if let running {
-            try await handlerPool.runIfActive { try running.engine.shutdown(flush: flush) }
+            do { try await handlerPool.runIfActive { try running.engine.shutdown(flush: flush) } } catch { failure = error }
         }
         try await handlerPool.shutdownGracefully()
+        if let failure { throw ServerError(failure) }
     }
 
     /// The running engine, or `ServerNotRunningYet`.

@@ -99,9 +99,13 @@ final class ScannerLeases: Sendable {
         state.withLock { $0.reaper = task }
     }
 
+    /// Expired ids remembered for the clear error; beyond this many the oldest knowledge is dropped.
+    static let maxRememberedExpired = 10_000
+
     func expireIdle() {
         let now = ContinuousClock.now
         state.withLock { s in
+            if s.expired.count > Self.maxRememberedExpired { s.expired.removeAll() }
             for (id, e) in s.entries where !e.inUse && now - e.lastUsed > lease {
                 s.entries[id] = nil
                 s.expired.insert(id)

@@ -129,12 +129,12 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
-    /// Makes writes fail once `bytes` more bytes have been written (nil: never).
     /// Makes every `sync()` take this long, so concurrent writers overlap with it as with a real disk.
     public func setSyncDelay(_ delay: Duration) {
         state.withLock { $0.syncDelay = delay }
     }
 
+    /// Makes writes fail once `bytes` more bytes have been written (nil: never).
     public func failWrites(afterBytes bytes: Int?) {
         state.withLock { $0.failWritesAfterBytes = bytes }
     }
