@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BasaltCoordination", targets: ["BasaltCoordination"]),
         .library(name: "BasaltProtocol", targets: ["BasaltProtocol"]),
         .library(name: "BasaltServer", targets: ["BasaltServer"]),
+        .library(name: "BasaltClient", targets: ["BasaltClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             exclude: ["Generated/README.md"]
         ),
@@ -72,8 +74,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BasaltClient",
+            dependencies: [
+                "BasaltCore",
+                "BasaltCoordination",
+                "BasaltProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
+        .target(
             name: "BasaltTestSupport",
-            dependencies: ["BasaltCore", "BasaltStorage"]
+            dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltServer", "BasaltClient"]
         ),
         .executableTarget(
             name: "basalt",
@@ -81,6 +94,9 @@ let package = Package(
                 "BasaltCore",
                 "BasaltStorage",
                 "BasaltCoordination",
+                "BasaltProtocol",
+                "BasaltServer",
+                "BasaltClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,7 +113,11 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
         ),
-        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
+        .testTarget(
+            name: "BasaltClientTests",
+            dependencies: ["BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
+        ),
+        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

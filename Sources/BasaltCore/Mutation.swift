@@ -130,14 +130,15 @@ public struct Append: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(row) }
 }
 
-/// How `checkAndMutate` compares: the current cell value against the expected value.
+/// How `checkAndMutate` compares. As in HBase, the operator reads left to right from the expected value:
+/// `LESS` holds when the expected value is less than the current one.
 public enum CompareOperator: String, Sendable, CaseIterable {
     case less = "LESS", lessOrEqual = "LESS_OR_EQUAL", equal = "EQUAL", notEqual = "NOT_EQUAL"
     case greaterOrEqual = "GREATER_OR_EQUAL", greater = "GREATER", noOp = "NO_OP"
 
-    /// Whether `current OP expected` holds, comparing bytes unsigned.
+    /// Whether `expected OP current` holds, comparing bytes unsigned.
     public func matches(current: [UInt8], expected: [UInt8]) -> Bool {
-        let c = CellComparator.compareBytes(current, expected)
+        let c = CellComparator.compareBytes(expected, current)
         switch self {
         case .less: return c < 0
         case .lessOrEqual: return c <= 0

@@ -8,7 +8,11 @@ enum GRPCServing {
 
     /// Binds and starts serving; returns the server, the task serving it and the bound port.
     static func start(host: String, port: Int, services: [any RegistrableRPCService]) async throws -> (Server, Task<Void, any Error>, Int) {
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext)
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        // HBase's hbase.ipc.max.request.size is 256 MB; a client's write buffer must fit in one request.
+        config.rpc.maxRequestPayloadSize = 256 << 20
+        config.http2.targetWindowSize = 8 << 20
+        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config)
         let server = GRPCServer(transport: transport, services: services)
         let task = Task { try await server.serve() }
         do {

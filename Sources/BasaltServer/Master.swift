@@ -33,7 +33,7 @@ public final class Master: Sendable {
     public let configuration: Configuration
     let coordination: any Coordination
     let logger: Logger
-    let connections = RegionServerConnections()
+    let connections = ServerConnections()
 
     struct State: Sendable {
         var serverName: ServerName?
@@ -42,11 +42,11 @@ public final class Master: Sendable {
         var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
         var serveTask: Task<Void, any Error>?
         var stopped = false
-        /// Regions each server was given since start (for spreading new regions).
-        var assignedCounts: [ServerName: Int] = [:]
     }
 
     let state = Mutex(State())
+    /// DDL, moves and balancing run one at a time.
+    let procedures = AsyncLock()
 
     public init(configuration: Configuration, coordination: any Coordination, logger: Logger = Logger(label: "basalt.master")) {
         self.configuration = configuration
@@ -71,7 +71,12 @@ public final class Master: Sendable {
         let id = try await coordination.clusterId()
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
-        try await assignMeta()
+        try await procedures.withLock {
+            let live = try await waitForRegionServers()
+            try await splitDeadServerWALs(live: live)
+            try await assignMeta()
+            try await resumeAssignments()
+        }
     }
 
     public func stop() async {
@@ -116,7 +121,7 @@ public final class Master: Sendable {
             state.withLock { $0.metaServer = server }
             return
         }
-        let target = try leastLoaded(live)
+        let target = try Self.leastLoaded(live, [:])
         _ = try await openRegion(.firstMeta, descriptor: try MetaRow.metaDescriptor(), on: target)
         let id = "master:\(serverName?.port ?? 0)"
         try await coordination.write(coordination.layout.metaRegionServer, data: try PBUFCodec.metaRegionServer(target, id: id), expectedVersion: nil)
@@ -124,10 +129,11 @@ public final class Master: Sendable {
         logger.info("meta online", metadata: ["server": "\(target)"])
     }
 
-    /// The server given the fewest regions so far (by name on a tie).
-    func leastLoaded(_ live: [ServerName]) throws -> ServerName {
-        let pick = state.withLock { s in live.min { (s.assignedCounts[$0] ?? 0, $0.description) < (s.assignedCounts[$1] ?? 0, $1.description) } }
-        guard let pick else { throw ServerError(.pleaseHoldOn, "no live region server to assign to") }
+    /// The live server holding the fewest regions (by name on a tie).
+    static func leastLoaded(_ live: [ServerName], _ loads: [ServerName: Int]) throws -> ServerName {
+        guard let pick = live.min(by: { (loads[$0] ?? 0, $0.description) < (loads[$1] ?? 0, $1.description) }) else {
+            throw ServerError(.pleaseHoldOn, "no live region server to assign to")
+        }
         return pick
     }
 
@@ -137,7 +143,6 @@ public final class Master: Sendable {
         req.region = Basalt_RegionInfo(info)
         req.table = Basalt_TableSchema(descriptor)
         req.masterSystemTime = UInt64(Date().timeIntervalSince1970 * 1000)
-        state.withLock { $0.assignedCounts[server, default: 0] += 1 }
         return try await connections.admin(server).openRegion(req).openSeqNum
     }
 
@@ -152,13 +157,18 @@ public final class Master: Sendable {
 
     /// Writes puts to meta in one atomic-per-row batch.
     func writeMeta(_ puts: [Put]) async throws {
+        try await writeMeta(puts.map { .put($0) })
+    }
+
+    /// Writes puts and deletes to meta in one batch.
+    func writeMeta(_ mutations: [Mutation]) async throws {
         let (server, spec) = try metaRegionSpec()
         var action = Basalt_RegionAction()
         action.region = spec
-        action.actions = puts.enumerated().map { i, p in
+        action.actions = mutations.enumerated().map { i, m in
             var a = Basalt_Action()
             a.index = UInt32(i)
-            a.mutation = Basalt_MutationProto(.put(p))
+            a.mutation = Basalt_MutationProto(m)
             return a
         }
         var req = Basalt_MultiRequest()

@@ -2,8 +2,8 @@ import BasaltCore
 import BasaltProtocol
 import GRPCCore
 
-/// `MasterService` on the active master. Table creation, description, listing and cluster status are
-/// served; the other calls answer that they are not available yet.
+/// `MasterService` on the active master: DDL, listing, moves, balancing and cluster status. Splits and
+/// merges answer that they are not available yet.
 struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
     let master: Master
 
@@ -49,25 +49,88 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
             var r = Basalt_ClusterStatusResponse()
             r.clusterID = master.state.withLock { $0.clusterId }
             if let name = master.serverName { r.master = Basalt_ServerName(name) }
-            r.liveServers = try await master.liveServers().map { s in
+            let live = try await master.liveServers()
+            let regions = try await master.regionsByServer(live)
+            r.liveServers = live.map { s in
                 var l = Basalt_ServerLoad()
                 l.server = Basalt_ServerName(s)
+                l.regions = (regions[s] ?? []).map { info in
+                    var load = Basalt_RegionLoad()
+                    load.region = Basalt_RegionInfo(info)
+                    return load
+                }
                 return l
             }
             return r
         }
     }
 
-    func deleteTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("deleteTable") }
-    func enableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("enableTable") }
-    func disableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("disableTable") }
-    func truncateTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("truncateTable") }
-    func modifyTable(request: Basalt_ModifyTableRequest, context: ServerContext) async throws -> Basalt_TableResponse { throw notYet("modifyTable") }
-    func listTables(request: Basalt_ListTablesRequest, context: ServerContext) async throws -> Basalt_ListTablesResponse { throw notYet("listTables") }
-    func moveRegion(request: Basalt_MoveRegionRequest, context: ServerContext) async throws -> Basalt_MoveRegionResponse { throw notYet("moveRegion") }
+    func deleteTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+        try await serve {
+            try await master.deleteTable(try request.tableName.toTableName())
+            return Basalt_TableResponse()
+        }
+    }
+
+    func enableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+        try await serve {
+            try await master.enableTable(try request.tableName.toTableName())
+            return Basalt_TableResponse()
+        }
+    }
+
+    func disableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+        try await serve {
+            try await master.disableTable(try request.tableName.toTableName())
+            return Basalt_TableResponse()
+        }
+    }
+
+    func truncateTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+        try await serve {
+            try await master.truncateTable(try request.tableName.toTableName(), preserveSplits: request.preserveSplits)
+            return Basalt_TableResponse()
+        }
+    }
+
+    func modifyTable(request: Basalt_ModifyTableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+        try await serve {
+            try await master.modifyTable(try request.table.toDescriptor())
+            return Basalt_TableResponse()
+        }
+    }
+
+    func listTables(request: Basalt_ListTablesRequest, context: ServerContext) async throws -> Basalt_ListTablesResponse {
+        try await serve {
+            var r = Basalt_ListTablesResponse()
+            for name in try await master.listTables(regex: request.regex, includeSystem: request.includeSystem) {
+                guard let d = try? master.readDescriptor(name) else { continue }
+                var t = Basalt_TableDescription()
+                t.schema = Basalt_TableSchema(d)
+                r.tables.append(t)
+            }
+            return r
+        }
+    }
+
+    func moveRegion(request: Basalt_MoveRegionRequest, context: ServerContext) async throws -> Basalt_MoveRegionResponse {
+        try await serve {
+            let encoded = String(decoding: request.encodedRegionName, as: UTF8.self)
+            try await master.moveRegion(encodedName: encoded, to: request.hasDestination ? request.destination.toServerName() : nil)
+            return Basalt_MoveRegionResponse()
+        }
+    }
+
+    func balance(request: Basalt_BalanceRequest, context: ServerContext) async throws -> Basalt_BalanceResponse {
+        try await serve {
+            var r = Basalt_BalanceResponse()
+            r.moved = UInt32(try await master.balance())
+            return r
+        }
+    }
+
     func splitRegion(request: Basalt_SplitTableRegionRequest, context: ServerContext) async throws -> Basalt_RegionsResponse { throw notYet("splitRegion") }
     func mergeRegions(request: Basalt_MergeRegionsRequest, context: ServerContext) async throws -> Basalt_RegionsResponse { throw notYet("mergeRegions") }
-    func balance(request: Basalt_BalanceRequest, context: ServerContext) async throws -> Basalt_BalanceResponse { throw notYet("balance") }
     func reportForDuty(request: Basalt_ReportForDutyRequest, context: ServerContext) async throws -> Basalt_ReportForDutyResponse { throw notYet("reportForDuty") }
     func requestSplit(request: Basalt_RequestSplitRequest, context: ServerContext) async throws -> Basalt_RequestSplitResponse { throw notYet("requestSplit") }
 }

@@ -56,6 +56,7 @@ public final class RegionServer: Sendable {
         var running: Running?
         var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
         var serveTask: Task<Void, any Error>?
+        var registered: ServerName?
         var stopped = false
     }
 
@@ -86,6 +87,17 @@ public final class RegionServer: Sendable {
             $0.serveTask = task
         }
         let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        // Register before the WAL folder exists: a master that sees a WAL folder without its server
+        // registered treats that server as dead and splits its WAL.
+        if let coordination {
+            do {
+                try await coordination.registerEphemeral(coordination.layout.regionServer(name), data: [])
+                state.withLock { $0.registered = name }
+            } catch {
+                try? await stop()
+                throw ServerError(error)
+            }
+        }
         let conf = configuration
         let engine: StorageEngine
         do {
@@ -98,31 +110,23 @@ public final class RegionServer: Sendable {
         }
         state.withLock { $0.running = Running(serverName: name, engine: engine) }
         scanners.startReaper()
-        if let coordination {
-            do {
-                try await coordination.registerEphemeral(coordination.layout.regionServers + "/" + name.description, data: [])
-            } catch {
-                try? await stop()
-                throw error
-            }
-        }
         logger.info("region server serving", metadata: ["server": "\(name)"])
     }
 
     /// Stops serving, closes scanners, and closes the engine: flushing every region first when `flush`
     /// (a clean stop), or leaving their edits in the WAL (as a crash would).
     public func stop(flush: Bool = true) async throws {
-        let (grpc, task, running) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Running?) in
-            if s.stopped { return (nil, nil, nil) }
+        let (grpc, task, running, registered) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Running?, ServerName?) in
+            if s.stopped { return (nil, nil, nil, nil) }
             s.stopped = true
             defer { s.running = nil }
-            return (s.grpc, s.serveTask, s.running)
+            return (s.grpc, s.serveTask, s.running, s.registered)
         }
         grpc?.beginGracefulShutdown()
         _ = try? await task?.value
         scanners.closeAll()
-        if let running, let coordination {
-            try? await coordination.delete(coordination.layout.regionServers + "/" + running.serverName.description)
+        if let registered, let coordination {
+            try? await coordination.delete(coordination.layout.regionServer(registered))
         }
         var failure: (any Error)?
         if let running {

@@ -88,14 +88,29 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
+    /// Deletes a file, or an empty directory.
     public func delete(_ path: String) throws {
-        _ = state.withLock { $0.files.removeValue(forKey: path) }
+        state.withLock { s in
+            if s.files.removeValue(forKey: path) == nil { s.directories.remove(path) }
+        }
     }
 
     public func rename(_ from: String, to: String) throws {
         try state.withLock { s in
-            guard let n = s.files.removeValue(forKey: from) else { throw StorageError(.io, "rename '\(from)' failed: no such file") }
-            s.files[to] = n
+            if let n = s.files.removeValue(forKey: from) {
+                s.files[to] = n
+                return
+            }
+            guard s.directories.contains(from) else { throw StorageError(.io, "rename '\(from)' failed: no such file") }
+            // A directory: move everything under it.
+            let prefix = from + "/"
+            for key in s.files.keys where key.hasPrefix(prefix) {
+                s.files[to + "/" + key.dropFirst(prefix.count)] = s.files.removeValue(forKey: key)
+            }
+            for d in s.directories where d == from || d.hasPrefix(prefix) {
+                s.directories.remove(d)
+                s.directories.insert(to + d.dropFirst(from.count))
+            }
         }
     }
 

@@ -87,7 +87,13 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     public func delete(_ path: String) throws {
-        if unlink(path) != 0 && errno != ENOENT { throw Self.error("unlink", path) }
+        if unlink(path) == 0 || errno == ENOENT { return }
+        // A directory (Linux answers EISDIR): remove it if empty.
+        if errno == EISDIR || errno == EPERM {
+            if rmdir(path) == 0 { return }
+            throw Self.error("rmdir", path)
+        }
+        throw Self.error("unlink", path)
     }
 
     public func rename(_ from: String, to: String) throws {

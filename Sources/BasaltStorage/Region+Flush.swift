@@ -104,6 +104,15 @@ extension Region {
     }
 
     /// Flushes, then stops accepting reads and writes (as HBase closes a region).
+    /// After an open that replayed recovered edits: flushes them into HFiles, then deletes the edits files
+    /// (until then they are the only durable copy of those edits).
+    public func persistRecoveredEdits() throws {
+        guard !recoveredEditsFiles.isEmpty, let files else { return }
+        _ = try flush()
+        for path in recoveredEditsFiles { try files.fileSystem.delete(path) }
+        logger.info("persisted recovered edits", metadata: ["region": "\(info.encodedName)", "files": "\(recoveredEditsFiles.count)"])
+    }
+
     public func flushAndClose() throws {
         if files != nil && !writesStopped.load(ordering: .relaxed) { try flush() }
         close()

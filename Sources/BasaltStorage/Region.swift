@@ -58,6 +58,9 @@ public final class Region: @unchecked Sendable {
     let writesStopped = Atomic<Bool>(false)
     /// Where the region's HFiles live; nil for a MemStore-only region (it cannot flush).
     public let files: RegionFiles?
+    /// The recovered-edits files (from a dead server's WAL) replayed at open; `persistRecoveredEdits`
+    /// flushes them into HFiles and deletes them.
+    public let recoveredEditsFiles: [String]
     /// The engine that owns this region (memory budget, flush and compaction scheduling), if any.
     weak var host: (any RegionHost)?
     /// Bytes the MemStores hold, as the flush triggers count them (cell bytes plus index overhead).
@@ -109,21 +112,29 @@ public final class Region: @unchecked Sendable {
         flushedSequenceIdStorage.store(onDisk, ordering: .relaxed)
         var replayed = 0
         var accounted = 0
-        if let wal {
-            let stores = self.stores
-            try wal.replay(encodedRegionName: encodedNameBytes) { entry in
-                guard entry.sequenceId > onDisk else { return }
-                var used = false
-                for cell in entry.cells {
-                    guard let i = stores.firstIndex(where: { $0.family.name == cell.family }), entry.sequenceId > storeFlushed[i] else { continue }
-                    stores[i].memStore.insert(cell, timestamp: cell.timestamp, sequenceId: entry.sequenceId)
-                    accounted += Self.accountedSize(cell)
-                    used = true
-                }
-                maxSeq = max(maxSeq, entry.sequenceId)
-                if used { replayed += 1 }
+        let stores = self.stores
+        func apply(_ entry: WALEntry) {
+            guard entry.sequenceId > onDisk else { return }
+            var used = false
+            for cell in entry.cells {
+                guard let i = stores.firstIndex(where: { $0.family.name == cell.family }), entry.sequenceId > storeFlushed[i] else { continue }
+                stores[i].memStore.insert(cell, timestamp: cell.timestamp, sequenceId: entry.sequenceId)
+                accounted += Self.accountedSize(cell)
+                used = true
+            }
+            maxSeq = max(maxSeq, entry.sequenceId)
+            if used { replayed += 1 }
+        }
+        // Edits split out of a dead server's WAL first (they are older), then this server's own WAL.
+        var recovered: [String] = []
+        if let files {
+            recovered = try WALSplitter.recoveredEdits(fileSystem: files.fileSystem, regionDirectory: files.directory)
+            for path in recovered {
+                try WALReader.read(fileSystem: files.fileSystem, path: path, regionFilter: encodedNameBytes) { apply($0) }
             }
         }
+        recoveredEditsFiles = recovered
+        if let wal { try wal.replay(encodedRegionName: encodedNameBytes) { apply($0) } }
         self.mvcc = MVCC(startingAfter: maxSeq)
         if let wal, onDisk > 0 { try wal.regionFlushed(encodedRegionName: encodedNameBytes, sequenceId: onDisk) }
         memStoreAccounted.store(accounted, ordering: .relaxed)
@@ -388,6 +399,6 @@ public final class Region: @unchecked Sendable {
                     now: now, row: getRow, cacheBlocks: scan.cacheBlocks)
             }
         }
-        return try RegionScanner(scan: scan, stores: chosen, singleRow: getRow != nil)
+        return try RegionScanner(scan: scan, stores: chosen, singleRow: getRow != nil, regionStart: info.startKey, regionEnd: info.endKey)
     }
 }

@@ -1,8 +1,9 @@
 import BasaltCore
 
 /// Iterates the rows of one region for a `Scan`, forward or reversed, combining the stores' cells row by
-/// row (families in order). Rows with nothing to return are skipped. Fixed at the MVCC read point taken
-/// when it was opened. Owned by one reader; not thread-safe.
+/// row (families in order). Rows with nothing to return are skipped, and so are rows outside the region's
+/// [start key, end key) whatever the scan asks. Fixed at the MVCC read point taken when it was opened.
+/// Owned by one reader; not thread-safe.
 public final class RegionScanner {
     let scan: Scan
     let stores: [StoreScanner]
@@ -12,16 +13,24 @@ public final class RegionScanner {
 
     /// Reads exactly `scan.startRow` (a get): stops at the first other row.
     let singleRow: Bool
+    /// The region's first row (inclusive) and end (exclusive); empty means unbounded.
+    private let regionStart: [UInt8]
+    private let regionEnd: [UInt8]
 
-    init(scan: Scan, stores: [StoreScanner], singleRow: Bool = false) throws {
+    init(scan: Scan, stores: [StoreScanner], singleRow: Bool = false, regionStart: [UInt8] = [], regionEnd: [UInt8] = []) throws {
         self.scan = scan
         self.singleRow = singleRow
         self.stores = stores
+        self.regionStart = regionStart
+        self.regionEnd = regionEnd
         if scan.reversed {
-            // Rows at or below startRow: the bound is the smallest row above it.
-            reverseBound = scan.startRow.isEmpty ? nil : scan.startRow + [0]
+            // Rows at or below startRow, and below the region's end: the bound is the smallest row above.
+            var bound: [UInt8]? = scan.startRow.isEmpty ? nil : scan.startRow + [0]
+            if !regionEnd.isEmpty, bound.map({ CellComparator.compareBytes($0, regionEnd) > 0 }) ?? true { bound = regionEnd }
+            reverseBound = bound
         } else {
-            for s in stores { try s.seek(toRow: scan.startRow) }
+            let start = CellComparator.compareBytes(scan.startRow, regionStart) >= 0 ? scan.startRow : regionStart
+            for s in stores { try s.seek(toRow: start) }
         }
     }
 
@@ -97,6 +106,7 @@ public final class RegionScanner {
         } else if !scan.stopRow.isEmpty && scan.stopRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 {
             return false
         }
+        if !regionEnd.isEmpty && regionEnd.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 { return false }
         rowBuffer.removeAll(keepingCapacity: true)
         rowBuffer.append(contentsOf: best)
         return true
@@ -111,6 +121,7 @@ public final class RegionScanner {
         }
         guard let best else { return false }
         if !scan.stopRow.isEmpty && CellComparator.compareBytes(best, scan.stopRow) <= 0 { return false }
+        if CellComparator.compareBytes(best, regionStart) < 0 { return false }
         reverseBound = best
         rowBuffer = best
         return true

@@ -131,6 +131,14 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             clock: clock, logger: logger)
         regionsLock.withLock { regions[info.encodedName] = r }
         globalSize.add(r.memStoreSize, ordering: .relaxed)
+        do {
+            try r.persistRecoveredEdits()
+        } catch {
+            _ = regionsLock.withLock { regions.removeValue(forKey: info.encodedName) }
+            r.close()
+            globalSize.subtract(r.memStoreSize, ordering: .relaxed)
+            throw error
+        }
         if r.memStoreSize > 0 { requestFlush(r, reason: "open") }
         return r
     }

@@ -200,7 +200,9 @@ final class TestClock: Sendable {
         #expect(try r.checkAndMutate(CheckAndMutate(row: b("c"), family: b("f"), qualifier: b("missing"), expected: nil, mutations: [.put(put)])))
         // Increments and appends write at max(now, old + 1): move the clock past them before deleting the row.
         clock.advance(100)
-        #expect(try r.checkAndMutate(CheckAndMutate(row: b("c"), family: b("f"), qualifier: b("s"), compareOperator: .greater, expected: b("abc"), mutations: [.delete(Delete(row: b("c")))])))
+        // HBase's reading: expected OP current, so "abc" GREATER "abcdef" fails and LESS holds.
+        #expect(try r.checkAndMutate(CheckAndMutate(row: b("c"), family: b("f"), qualifier: b("s"), compareOperator: .greater, expected: b("abc"), mutations: [.delete(Delete(row: b("c")))])) == false)
+        #expect(try r.checkAndMutate(CheckAndMutate(row: b("c"), family: b("f"), qualifier: b("s"), compareOperator: .less, expected: b("abc"), mutations: [.delete(Delete(row: b("c")))])))
         #expect(try r.get(Get(row: b("c"))).isEmpty)
     }
 

@@ -1,0 +1,97 @@
+import BasaltCore
+import BasaltProtocol
+import GRPCCore
+
+/// Errors the client library raises. Failures a server reported keep the server's code (`TABLE_NOT_FOUND`,
+/// `NOT_SERVING_REGION`, ...) and HBase's exception name; the client adds its own for what happens on its
+/// side (`RETRIES_EXHAUSTED`, `CONNECTION`, `SCANNER_TIMEOUT`, ...). A value type; safe to share.
+public struct ClientError: BasaltError, Equatable {
+    public let code: String
+    public let message: String
+    public let isRetryable: Bool
+    /// HBase's exception class name, e.g. `TableNotFoundException`.
+    public let exceptionName: String
+
+    public init(code: String, message: String, retryable: Bool, exceptionName: String) {
+        self.code = code
+        self.message = message
+        self.isRetryable = retryable
+        self.exceptionName = exceptionName
+    }
+
+    public static func invalidArgument(_ message: String) -> ClientError {
+        ClientError(code: "INVALID_ARGUMENT", message: message, retryable: false, exceptionName: "IllegalArgumentException")
+    }
+
+    public static func tableNotFound(_ table: TableName) -> ClientError {
+        ClientError(code: "TABLE_NOT_FOUND", message: "table \(table) does not exist", retryable: false, exceptionName: "TableNotFoundException")
+    }
+
+    public static func tableNotEnabled(_ table: TableName) -> ClientError {
+        ClientError(code: "TABLE_NOT_ENABLED", message: "table \(table) is disabled", retryable: false, exceptionName: "TableNotEnabledException")
+    }
+
+    /// A region is being opened, closed, moved or split: try again shortly.
+    static func regionInTransition(_ message: String) -> ClientError {
+        ClientError(code: "REGION_IN_TRANSITION", message: message, retryable: true, exceptionName: "RegionOfflineException")
+    }
+
+    static func connection(_ message: String) -> ClientError {
+        ClientError(code: "CONNECTION", message: message, retryable: true, exceptionName: "ConnectException")
+    }
+
+    static func retriesExhausted(_ attempts: Int, last: any Error) -> ClientError {
+        let inner = ClientError(last)
+        return ClientError(
+            code: "RETRIES_EXHAUSTED", message: "failed after \(attempts) attempts; last: \(inner.exceptionName): \(inner.message)",
+            retryable: false, exceptionName: "RetriesExhaustedException")
+    }
+
+    static func scannerTimeout(_ message: String) -> ClientError {
+        ClientError(code: "SCANNER_TIMEOUT", message: message, retryable: false, exceptionName: "ScannerTimeoutException")
+    }
+
+    /// Whether the region's location is known to be wrong (relocate before retrying).
+    var invalidatesLocation: Bool {
+        code == "NOT_SERVING_REGION" || code == "CONNECTION" || code == "SERVER_NOT_RUNNING" || code == "REGION_IN_TRANSITION"
+    }
+
+    /// Any error as the client reports it: gRPC failures carrying a server's exception decode into it;
+    /// other gRPC failures mean the server could not be reached.
+    public init(_ error: any Error) {
+        switch error {
+        case let e as ClientError:
+            self = e
+        case let e as RPCError:
+            self.init(rpc: e)
+        case let e as any BasaltError:
+            self.init(code: e.code, message: e.message, retryable: e.isRetryable, exceptionName: e.isRetryable ? "IOException" : "DoNotRetryIOException")
+        default:
+            self.init(code: "IO_ERROR", message: "\(error)", retryable: true, exceptionName: "IOException")
+        }
+    }
+
+    init(rpc e: RPCError) {
+        if let code = e.metadata[stringValues: "basalt-code"].first(where: { _ in true }) {
+            let name = e.metadata[stringValues: "basalt-exception"].first(where: { _ in true }) ?? "IOException"
+            let retryable = e.metadata[stringValues: "basalt-retryable"].first(where: { _ in true }) == "true"
+            var message = e.message
+            if message.hasPrefix(name + ": ") { message.removeFirst(name.count + 2) }
+            self.init(code: code, message: message, retryable: retryable, exceptionName: name)
+            return
+        }
+        switch e.code {
+        case .unavailable, .deadlineExceeded, .cancelled, .unknown:
+            self = .connection("server unreachable: \(e.message)")
+        case .unimplemented:
+            self.init(code: "UNSUPPORTED", message: e.message, retryable: false, exceptionName: "UnsupportedOperationException")
+        default:
+            self.init(code: "IO_ERROR", message: e.message, retryable: true, exceptionName: "IOException")
+        }
+    }
+
+    /// A failure a server reported inside a response (one action of a multi).
+    init(proto e: Basalt_Exception) {
+        self.init(code: e.code.isEmpty ? "IO_ERROR" : e.code, message: e.message, retryable: e.retryable, exceptionName: e.name)
+    }
+}

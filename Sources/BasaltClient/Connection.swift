@@ -1,0 +1,145 @@
+import BasaltCoordination
+import BasaltCore
+import BasaltProtocol
+import Logging
+import Synchronization
+
+/// A client's link to a cluster: a coordination session (to find `hbase:meta` and the master), one gRPC
+/// connection per server, and the region location cache shared by every `Table`, `BufferedMutator` and
+/// `Admin` made from it. Create one per process and share it; safe to share across tasks.
+public final class Connection: Sendable {
+    public let configuration: BasaltConfiguration
+    let coordination: any Coordination
+    private let ownsCoordination: Bool
+    let servers = ServerConnections()
+    let cache = LocationCache()
+    let retry: RetryPolicy
+    let logger: Logger
+    private let metaServer = Mutex<ServerName?>(nil)
+
+    /// `hbase.client.write.buffer` (2 MB): what a `BufferedMutator` holds before it sends.
+    public let writeBufferSize: Int
+    /// `hbase.client.scanner.caching`: rows per scan call (0: as many as the size limit allows).
+    public let scannerCaching: Int
+    /// `hbase.client.scanner.max.result.size` (2 MB): bytes per scan call.
+    public let scannerMaxResultSize: Int
+    /// `hbase.client.scanner.timeout.period` (60 s): a scanner's lease, for error messages.
+    public let scannerTimeoutMs: Int
+
+    /// Connects to the cluster named by `hbase.zookeeper.quorum` and `zookeeper.znode.parent`.
+    public static func connect(_ configuration: BasaltConfiguration = .init(), logger: Logger = Logger(label: "basalt.client")) async throws -> Connection {
+        let coordination: ZooKeeperCoordination
+        do {
+            coordination = try await ZooKeeperCoordination.connect(configuration: configuration)
+        } catch {
+            let quorum = ZooKeeperCoordination.servers(configuration).joined(separator: ",")
+            throw ClientError.connection("cannot reach ZooKeeper at \(quorum) (hbase.zookeeper.quorum): \(ClientError(error).message)")
+        }
+        return try Connection(coordination: coordination, configuration: configuration, ownsCoordination: true, logger: logger)
+    }
+
+    /// A connection over an existing coordination session (which the caller keeps and closes).
+    public convenience init(coordination: any Coordination, configuration: BasaltConfiguration = .init(), logger: Logger = Logger(label: "basalt.client")) throws {
+        try self.init(coordination: coordination, configuration: configuration, ownsCoordination: false, logger: logger)
+    }
+
+    private init(coordination: any Coordination, configuration: BasaltConfiguration, ownsCoordination: Bool, logger: Logger) throws {
+        self.configuration = configuration
+        self.coordination = coordination
+        self.ownsCoordination = ownsCoordination
+        self.logger = logger
+        retry = try RetryPolicy(configuration)
+        writeBufferSize = try configuration.int("hbase.client.write.buffer", default: 2 << 20)
+        scannerCaching = try configuration.int("hbase.client.scanner.caching", default: 0)
+        scannerMaxResultSize = try configuration.int("hbase.client.scanner.max.result.size", default: 2 << 20)
+        scannerTimeoutMs = try configuration.int("hbase.client.scanner.timeout.period", default: 60_000)
+    }
+
+    public func table(_ name: TableName) -> Table { Table(name: name, connection: self) }
+
+    public func admin() -> Admin { Admin(connection: self) }
+
+    public func regionLocator(_ table: TableName) -> RegionLocator { RegionLocator(table: table, connection: self) }
+
+    /// A buffered writer for one table (`hbase.client.write.buffer` unless `bufferSize` says otherwise;
+    /// with `flushInterval`, also sends what it holds that often).
+    public func bufferedMutator(_ table: TableName, bufferSize: Int? = nil, flushInterval: Duration? = nil) -> BufferedMutator {
+        BufferedMutator(table: table, connection: self, bufferSize: bufferSize ?? writeBufferSize, flushInterval: flushInterval)
+    }
+
+    /// Closes the server connections (and the coordination session when this connection opened it).
+    public func close() async {
+        await servers.closeAll()
+        if ownsCoordination { await coordination.close() }
+    }
+
+    // MARK: - Where things are
+
+    /// The server hosting `hbase:meta`, from `meta-region-server` (cached until `reload`).
+    func metaLocation(reload: Bool = false) async throws -> ServerName {
+        if !reload, let s = metaServer.withLock({ $0 }) { return s }
+        let path = coordination.layout.metaRegionServer
+        guard let value = try await coordination.read(path) else {
+            throw ClientError.regionInTransition("hbase:meta is not online yet (\(path) does not exist)")
+        }
+        let server = try PBUFCodec.metaServer(from: value.data)
+        metaServer.withLock { $0 = server }
+        return server
+    }
+
+    func forgetMetaLocation() { metaServer.withLock { $0 = nil } }
+
+    /// The active master, from the `master` znode.
+    func masterLocation() async throws -> ServerName {
+        guard let data = try await coordination.activeMaster() else {
+            throw ClientError(code: "MASTER_NOT_RUNNING", message: "no active master (\(coordination.layout.master) does not exist)", retryable: true, exceptionName: "MasterNotRunningException")
+        }
+        return try PBUFCodec.decodeZNode(Basalt_ServerName.self, from: data).toServerName()
+    }
+
+    /// Runs `body`, retrying failures a retry can cure under the retry policy; `onFailure` sees each
+    /// retryable failure first (to drop stale locations). Non-retryable failures surface at once.
+    func retrying<T: Sendable>(_ body: () async throws -> T, onFailure: (ClientError) -> Void = { _ in }) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch {
+                let e = ClientError(error)
+                guard e.isRetryable else { throw e }
+                onFailure(e)
+                attempt += 1
+                if attempt >= retry.retries { throw ClientError.retriesExhausted(attempt, last: e) }
+                logger.debug("retrying", metadata: ["attempt": "\(attempt)", "error": "\(e)"])
+                try await Task.sleep(for: retry.pause(beforeAttempt: attempt))
+            }
+        }
+    }
+
+    /// Runs `body` against the region holding `row`, relocating and retrying when the location was
+    /// stale or the server failed.
+    func withRegion<T: Sendable>(_ table: TableName, row: [UInt8], _ body: (RegionLocation) async throws -> T) async throws -> T {
+        let last = Mutex<RegionLocation?>(nil)
+        var reload = false
+        return try await retrying({
+            let location = try await locate(table, row: row, reload: reload)
+            last.withLock { $0 = location }
+            return try await body(location)
+        }, onFailure: { e in
+            guard e.invalidatesLocation, let location = last.withLock({ $0 }) else { return }
+            reload = true
+            invalidate(location, because: e)
+        })
+    }
+
+    /// Drops a location that failed; on a connection failure, every location on that server.
+    func invalidate(_ location: RegionLocation, because e: ClientError) {
+        if e.code == "CONNECTION" {
+            cache.remove(server: location.server)
+            servers.forget(location.server)
+        } else {
+            cache.remove(location)
+        }
+        if location.region.table == .meta { forgetMetaLocation() }
+    }
+}

@@ -1,0 +1,28 @@
+import BasaltCore
+
+/// How the client retries: `hbase.client.retries.number` attempts (15), sleeping `hbase.client.pause`
+/// (100 ms) times HBase's backoff multipliers between them, with 1% jitter. A value type.
+public struct RetryPolicy: Sendable, Hashable {
+    /// HBase's `HConstants.RETRY_BACKOFF`.
+    static let backoff: [Int64] = [1, 2, 3, 5, 10, 20, 40, 100, 100, 100, 100, 200, 200]
+
+    public var retries: Int
+    public var pauseMs: Int64
+
+    public init(retries: Int = 15, pauseMs: Int64 = 100) {
+        self.retries = max(1, retries)
+        self.pauseMs = max(1, pauseMs)
+    }
+
+    public init(_ conf: BasaltConfiguration) throws {
+        self.init(retries: try conf.int("hbase.client.retries.number", default: 15), pauseMs: Int64(try conf.int("hbase.client.pause", default: 100)))
+    }
+
+    /// The sleep before retry number `attempt` (1-based).
+    public func pause(beforeAttempt attempt: Int) -> Duration {
+        let multiplier = Self.backoff[min(max(attempt - 1, 0), Self.backoff.count - 1)]
+        let base = pauseMs * multiplier
+        let jitter = Int64(Double(base) * 0.01 * Double.random(in: 0...1))
+        return .milliseconds(base + jitter)
+    }
+}

@@ -1,0 +1,46 @@
+import BasaltClient
+import BasaltCore
+import BasaltServer
+
+/// A cluster for tests: embedded ZooKeeper, a master and `regionServers` region servers in this process,
+/// on free loopback ports, over a temporary folder that `stop()` removes. Safe to share across tasks.
+public final class MiniCluster: Sendable {
+    public let directory: TemporaryDirectory
+    public let cluster: LocalCluster
+
+    public static func start(regionServers: Int = 3, configuration: BasaltConfiguration = .init()) async throws -> MiniCluster {
+        let dir = try TemporaryDirectory(prefix: "basalt-mini")
+        var conf = configuration
+        for key in ["hbase.zookeeper.property.clientPort", "hbase.master.port", "hbase.regionserver.port"] where conf[key] == nil { conf[key] = "0" }
+        if conf["hbase.regionserver.handler.count"] == nil { conf["hbase.regionserver.handler.count"] = "8" }
+        if conf["basalt.memory"] == nil { conf["basalt.memory"] = "\(64 << 20)" }
+        if conf["tickTime"] == nil { conf["tickTime"] = "200" }
+        if conf["hbase.client.pause"] == nil { conf["hbase.client.pause"] = "20" }
+        do {
+            return MiniCluster(directory: dir, cluster: try await LocalCluster.start(root: dir.path, configuration: conf, regionServers: regionServers))
+        } catch {
+            dir.remove()
+            throw error
+        }
+    }
+
+    private init(directory: TemporaryDirectory, cluster: LocalCluster) {
+        self.directory = directory
+        self.cluster = cluster
+    }
+
+    public var master: Master { cluster.master }
+    public var regionServers: [RegionServer] { cluster.regionServers }
+    public var configuration: BasaltConfiguration { cluster.clientConfiguration }
+
+    /// A client connection to this cluster (the caller closes it).
+    public func connect() async throws -> Connection { try await Connection.connect(configuration) }
+
+    /// The region server hosting a server name.
+    public func regionServer(_ name: ServerName) -> RegionServer? { regionServers.first { $0.serverName == name } }
+
+    public func stop() async {
+        await cluster.stop(flush: false)
+        directory.remove()
+    }
+}
