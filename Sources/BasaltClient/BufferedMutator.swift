@@ -122,7 +122,7 @@ public final class BufferedMutator: Sendable {
     }
 
     /// What a mutation counts against the buffer: its cells' bytes plus a fixed overhead per mutation.
-    static func size(_ m: Mutation) -> Int {
+    public static func size(_ m: Mutation) -> Int {
         switch m {
         case .put(let p): p.heapSize + 64
         case .delete(let d): d.markers.reduce(64 + d.row.count) { $0 + $1.encodedLength }

@@ -3,9 +3,11 @@ import BasaltCore
 import BasaltStorage
 import Foundation
 
-/// `basalt bench ...`: the benchmarks (DESIGN.md §9). `engine` drives an embedded region directly.
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.", subcommands: [Engine.self])
+/// `basalt bench ...`: the benchmarks (DESIGN.md §9). `engine` drives an embedded region directly; `load`, `get`,
+/// `scan` and `verify` go through the client to a running cluster; `startup` times `basalt start`.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Engine.self, Load.self, Get.self, Scan.self, Verify.self, Startup.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(

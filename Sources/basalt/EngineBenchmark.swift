@@ -366,26 +366,15 @@ final class EngineBenchmark: @unchecked Sendable {
 
     func report(_ name: String, _ outcome: (ThreadResult, Double)) {
         let (r, seconds) = outcome
-        let opsPerSec = seconds > 0 ? Double(r.ops) / seconds : 0
-        let p50 = r.histogram.quantile(0.5) / 1000, p99 = r.histogram.quantile(0.99) / 1000
-        if json {
-            var fields = [
-                "\"benchmark\": \"\(name)\"", "\"ops\": \(r.ops)", "\"ops_per_sec\": \(Int(opsPerSec))",
-                String(format: "\"p50_us\": %.2f", p50), String(format: "\"p99_us\": %.2f", p99),
-                String(format: "\"seconds\": %.3f", seconds), "\"threads\": \(name == "verify" ? 1 : threads)",
-                "\"durability\": \"\(durability.rawValue)\"",
-            ]
-            if ["readrandom", "verify", "scan100", "readseq"].contains(name) { fields.append("\"found\": \(r.found)") }
-            if let h = lastHitRatio { fields.append(String(format: "\"cache_hit_ratio\": %.4f", h)) }
-            print("{" + fields.joined(separator: ", ") + "}")
-        } else {
-            var line = String(format: "%@: %.0f ops/s, p50 %.2f us, p99 %.2f us (%d ops in %.2f s)", name, opsPerSec, p50, p99, r.ops, seconds)
-            if name == "readrandom" { line += ", \(r.found) found" }
-            if let h = lastHitRatio { line += String(format: ", block cache hit ratio %.1f%%", h * 100) }
-            print(line)
+        var report = BenchmarkReport(
+            name: name, ops: r.ops, seconds: seconds, histogram: r.histogram, threads: name == "verify" ? 1 : threads, durability: durability.rawValue,
+            found: ["readrandom", "verify", "scan100", "readseq"].contains(name) ? r.found : nil)
+        if let h = lastHitRatio {
+            report.extraJSON.append(String(format: "\"cache_hit_ratio\": %.4f", h))
+            report.extraText.append(String(format: "block cache hit ratio %.1f%%", h * 100))
         }
+        report.emit(json: json)
         lastHitRatio = nil
-        fflush(nil)
     }
 }
 
