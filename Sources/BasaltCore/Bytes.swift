@@ -38,6 +38,11 @@ public enum Bytes {
         return out
     }
 
+    /// 4-byte big-endian encoding, HBase's `Bytes.toBytes(int)`.
+    public static func fromInt32(_ v: Int32) -> [UInt8] {
+        withUnsafeBytes(of: v.bigEndian) { Array($0) }
+    }
+
     /// 8-byte big-endian encoding, HBase's `Bytes.toBytes(long)` (used by counters).
     public static func fromInt64(_ v: Int64) -> [UInt8] {
         withUnsafeBytes(of: v.bigEndian) { Array($0) }

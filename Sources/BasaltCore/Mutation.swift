@@ -138,7 +138,11 @@ public enum CompareOperator: String, Sendable, CaseIterable {
 
     /// Whether `expected OP current` holds, comparing bytes unsigned.
     public func matches(current: [UInt8], expected: [UInt8]) -> Bool {
-        let c = CellComparator.compareBytes(expected, current)
+        holds(CellComparator.compareBytes(expected, current))
+    }
+
+    /// Whether the operator accepts a comparison result (`left OP right` where `c` is left compared to right).
+    public func holds(_ c: Int) -> Bool {
         switch self {
         case .less: return c < 0
         case .lessOrEqual: return c <= 0

@@ -32,6 +32,8 @@ public struct Get: Sendable, Hashable {
     public var columns = ColumnSelection.all
     public var maxVersions = 1
     public var timeRange = TimeRange.all
+    /// Applied on the server to the row's selected cells.
+    public var filter: Filter?
 
     public init(row: [UInt8]) { self.row = row }
 }
@@ -52,6 +54,8 @@ public struct Scan: Sendable, Hashable {
     /// Whether blocks read from disk enter the block cache (HBase's `setCacheBlocks`); a one-off full
     /// scan turns it off to leave the cache to hot data.
     public var cacheBlocks = true
+    /// Applied on the server to each row's selected cells.
+    public var filter: Filter?
 
     public init(startRow: [UInt8] = [], stopRow: [UInt8] = []) {
         self.startRow = startRow

@@ -84,6 +84,26 @@ extension ColumnSelection {
     }
 }
 
+extension Basalt_Filter {
+    /// The filter as its language name, arguments and operands.
+    public init(_ f: Filter) {
+        self.init()
+        let p = f.parts
+        name = p.name
+        args = p.arguments.map { Data($0) }
+        children = p.children.map(Basalt_Filter.init)
+    }
+
+    /// The filter, validated (unknown names, bad arguments and bad comparators are refused).
+    public func toFilter() throws -> Filter {
+        do {
+            return try Filter(name: name, arguments: args.map { Array($0) }, children: children.map { try $0.toFilter() })
+        } catch let e as CoreError {
+            throw ProtocolError(.malformedRequest, e.message)
+        }
+    }
+}
+
 extension Basalt_Get {
     public init(_ g: Get) {
         self.init()
@@ -91,6 +111,7 @@ extension Basalt_Get {
         columns = g.columns.protoColumns
         maxVersions = UInt32(clamping: g.maxVersions)
         if !g.timeRange.isAll { timeRange = Basalt_TimeRange(g.timeRange) }
+        if let f = g.filter { filter = Basalt_Filter(f) }
     }
 
     public func toGet() throws -> Get {
@@ -98,6 +119,7 @@ extension Basalt_Get {
         g.columns = ColumnSelection(protoColumns: columns)
         g.maxVersions = max(1, Int(maxVersions))
         if hasTimeRange { g.timeRange = try timeRange.toTimeRange() }
+        if hasFilter { g.filter = try filter.toFilter() }
         return g
     }
 }
@@ -114,6 +136,7 @@ extension Basalt_Scan {
         raw = s.raw
         limit = UInt64(max(0, s.limit))
         cacheBlocks = s.cacheBlocks
+        if let f = s.filter { filter = Basalt_Filter(f) }
     }
 
     public func toScan() throws -> Scan {
@@ -125,6 +148,7 @@ extension Basalt_Scan {
         s.raw = raw
         s.limit = Int(clamping: limit)
         s.cacheBlocks = cacheBlocks
+        if hasFilter { s.filter = try filter.toFilter() }
         return s
     }
 }

@@ -15,7 +15,6 @@ extension ClientServiceHandler {
         let entry: ScannerLeases.Entry
         if request.scannerID == 0 {
             guard request.hasScan else { throw ServerError(.invalidArgument, "a scan request needs a scan or a scanner id") }
-            try rejectFilter(request.scan.hasFilter)
             let region = try RegionServer.region(request.region, in: engine)
             let scanner = try region.scanner(try request.scan.toScan())
             let id = scanners.add(region: region, scanner: scanner)

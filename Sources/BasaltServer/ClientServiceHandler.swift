@@ -43,12 +43,7 @@ struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
 
     // MARK: - The work, on a handler thread
 
-    static func rejectFilter(_ present: Bool) throws {
-        if present { throw ServerError(.invalidArgument, "server-side filters are not available on this server yet") }
-    }
-
     static func get(_ proto: Basalt_Get, on region: Region) throws -> Basalt_Result {
-        try rejectFilter(proto.hasFilter)
         let get = try proto.toGet()
         if proto.closestRowBefore {
             var scan = Scan(startRow: get.row)
@@ -57,6 +52,7 @@ struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
             scan.columns = get.columns
             scan.maxVersions = get.maxVersions
             scan.timeRange = get.timeRange
+            scan.filter = get.filter
             return Basalt_Result(try region.scanner(scan).next() ?? RowResult(row: [], cells: []))
         }
         var result = Basalt_Result(try region.get(get))
@@ -92,7 +88,7 @@ struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
     }
 
     static func checkAndMutate(_ c: Basalt_Condition, _ mutations: [Basalt_MutationProto]) throws -> CheckAndMutate {
-        try rejectFilter(c.hasFilter)
+        if c.hasFilter { throw ServerError(.invalidArgument, "checkAndMutate with a filter condition is not supported; use a column condition") }
         let op: CompareOperator
         if c.valueIsAbsent {
             op = .equal

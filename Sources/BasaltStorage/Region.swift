@@ -369,6 +369,7 @@ public final class Region: @unchecked Sendable {
         scan.columns = get.columns
         scan.maxVersions = get.maxVersions
         scan.timeRange = get.timeRange
+        scan.filter = get.filter
         scan.limit = 1
         return try scanner(scan, now: now, getRow: get.row).next() ?? RowResult(row: get.row, cells: [])
     }

@@ -10,6 +10,12 @@ public final class RegionScanner {
     private var rowsReturned = 0
     private var reverseBound: [UInt8]?
     private var done = false
+    /// The scan's filter; with one, `next()` counts the limit on filtered rows.
+    private let filter: FilterEvaluator?
+    private var filteredRowsReturned = 0
+    private var filterDone = false
+    /// The row limit `nextRow` enforces (none when a filter applies: it may drop rows).
+    private let rawLimit: Int
 
     /// Reads exactly `scan.startRow` (a get): stops at the first other row.
     let singleRow: Bool
@@ -23,6 +29,8 @@ public final class RegionScanner {
         self.stores = stores
         self.regionStart = regionStart
         self.regionEnd = regionEnd
+        filter = scan.filter.map { FilterEvaluator($0, reversed: scan.reversed) }
+        rawLimit = scan.filter == nil ? scan.limit : 0
         if scan.reversed {
             // Rows at or below startRow, and below the region's end: the bound is the smallest row above.
             var bound: [UInt8]? = scan.startRow.isEmpty ? nil : scan.startRow + [0]
@@ -34,8 +42,24 @@ public final class RegionScanner {
         }
     }
 
-    /// The next row with something to return, or nil at the end.
+    /// The next row with something to return (after the scan's filter), or nil at the end.
     public func next() throws -> RowResult? {
+        guard let filter else { return try nextUnfiltered() }
+        while !filterDone {
+            if scan.limit > 0 && filteredRowsReturned >= scan.limit { break }
+            guard let row = try nextUnfiltered() else { break }
+            let verdict = filter.apply(row: row.row, cells: row.cells)
+            if verdict.stopBefore { break }
+            if verdict.stopAfter { filterDone = true }
+            if verdict.cells.isEmpty { continue }
+            filteredRowsReturned += 1
+            return RowResult(row: row.row, cells: verdict.cells)
+        }
+        filterDone = true
+        return nil
+    }
+
+    private func nextUnfiltered() throws -> RowResult? {
         var cells: [Cell] = []
         var family: [UInt8] = []
         var sharedRow: [UInt8] = []
@@ -51,10 +75,11 @@ public final class RegionScanner {
 
     /// Moves to the next row with something to return and hands each of its cells to `visit` (family,
     /// cell, sequence id), in order, without copying them: the cell is valid only during the call. Returns
-    /// false at the end. For consumers that encode cells straight into a response (and benchmarks).
+    /// false at the end. For consumers that encode cells straight into a response (and benchmarks). The
+    /// scan's filter does not apply here: a filtered scan reads through `next()`.
     public func nextRow(_ visit: ([UInt8], EncodedCell, UInt64) throws -> Void) throws -> Bool {
         while !done {
-            if scan.limit > 0 && rowsReturned >= scan.limit {
+            if rawLimit > 0 && rowsReturned >= rawLimit {
                 done = true
                 return false
             }
