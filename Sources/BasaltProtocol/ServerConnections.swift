@@ -24,6 +24,7 @@ public final class ServerConnections: Sendable {
             if let c = all[server.hostAndPort] { return c.client }
             var config = HTTP2ClientTransport.Posix.Config.defaults
             config.http2.targetWindowSize = 8 << 20
+            config.connection.flushCoalescing = nil
             let transport = try HTTP2ClientTransport.Posix(
                 target: .ipv4(address: server.host, port: server.port), transportSecurity: .plaintext, config: config)
             let client = GRPCClient(transport: transport)

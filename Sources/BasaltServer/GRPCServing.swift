@@ -12,6 +12,8 @@ enum GRPCServing {
         // HBase's hbase.ipc.max.request.size is 256 MB; a client's write buffer must fit in one request.
         config.rpc.maxRequestPayloadSize = 256 << 20
         config.http2.targetWindowSize = 8 << 20
+        // Coalescing holds each response up to 100 us; a get is latency-bound, so send at once.
+        config.connection.flushCoalescing = nil
         let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config)
         let server = GRPCServer(transport: transport, services: services)
         let task = Task { try await server.serve() }

@@ -189,7 +189,7 @@ import Testing
 
     @Test func aScanThatOutlivesItsLeaseFailsClearly() async throws {
         var conf = BasaltConfiguration()
-        conf["hbase.client.scanner.timeout.period"] = "300"
+        conf["hbase.client.scanner.timeout.period"] = "1000"
         try await withCluster(servers: 1, configuration: conf) { cluster, connection in
             let t = try TableName("lease")
             try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
@@ -197,7 +197,7 @@ import Testing
             try await table.put((0..<5).map { put("r\($0)") })
             let scanner = table.scanner(Scan(), caching: 1)
             #expect(try await scanner.next()?.row == b("r0"))
-            try await Task.sleep(for: .milliseconds(1200))
+            try await Task.sleep(for: .milliseconds(2500))
             do {
                 _ = try await scanner.next()
                 Issue.record("a scanner past its lease went on")
