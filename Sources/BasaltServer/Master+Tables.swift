@@ -73,15 +73,22 @@ extension Master {
             try Self.validate(splitKeys: splitKeys)
             if try await tableState(table) != nil { throw ServerError(.tableExists, "table \(table) already exists") }
             try writeDescriptor(descriptor)
-            let regions = Self.regions(table, splitKeys: splitKeys)
-            var mutations: [Mutation] = [.put(MetaRow.tableStatePut(table, .enabling))]
-            for r in regions { mutations.append(.put(try MetaRow.put(.init(region: r, server: nil, state: "OFFLINE")))) }
-            try await writeMeta(mutations)
-            try await assign(regions, descriptor: descriptor)
-            try await writeMeta([MetaRow.tableStatePut(table, .enabled)])
+            let regions = try await createRegions(descriptor, splitKeys: splitKeys)
             logger.info("created table", metadata: ["table": "\(table)", "regions": "\(regions.count)"])
             return regions
         }
+    }
+
+    /// New regions for a table, recorded OFFLINE under the state ENABLING, assigned, then ENABLED.
+    func createRegions(_ descriptor: TableDescriptor, splitKeys: [[UInt8]]) async throws -> [RegionInfo] {
+        let table = descriptor.name
+        let regions = Self.regions(table, splitKeys: splitKeys)
+        var mutations: [Mutation] = [.put(MetaRow.tableStatePut(table, .enabling))]
+        for r in regions { mutations.append(.put(try MetaRow.put(.init(region: r, server: nil, state: "OFFLINE")))) }
+        try await writeMeta(mutations)
+        try await assign(regions, descriptor: descriptor)
+        try await writeMeta([MetaRow.tableStatePut(table, .enabled)])
+        return regions
     }
 
     static func validate(splitKeys: [[UInt8]]) throws {
@@ -151,12 +158,7 @@ extension Master {
             let splitKeys = preserveSplits ? old.map(\.region.startKey).filter { !$0.isEmpty } : []
             try await removeRegions(of: table)
             for r in old { try? FileManager.default.removeItem(atPath: "\(tableDirectory(table))/\(r.region.encodedName)") }
-            let regions = Self.regions(table, splitKeys: splitKeys)
-            var mutations: [Mutation] = [.put(MetaRow.tableStatePut(table, .enabling))]
-            for r in regions { mutations.append(.put(try MetaRow.put(.init(region: r, server: nil, state: "OFFLINE")))) }
-            try await writeMeta(mutations)
-            try await assign(regions, descriptor: descriptor)
-            try await writeMeta([MetaRow.tableStatePut(table, .enabled)])
+            let regions = try await createRegions(descriptor, splitKeys: splitKeys)
             logger.info("truncated table", metadata: ["table": "\(table)", "regions": "\(regions.count)"])
         }
     }

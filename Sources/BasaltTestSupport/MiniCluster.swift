@@ -39,6 +39,16 @@ public final class MiniCluster: Sendable {
     /// The region server hosting a server name.
     public func regionServer(_ name: ServerName) -> RegionServer? { regionServers.first { $0.serverName == name } }
 
+    /// Runs `body` with a fresh cluster and a client connection to it; both are stopped afterwards,
+    /// whether `body` succeeds or throws.
+    public static func run(
+        regionServers: Int = 3, configuration: BasaltConfiguration = .init(), _ body: (MiniCluster, Connection) async throws -> Void
+    ) async throws {
+        let mini = try await start(regionServers: regionServers, configuration: configuration)
+        defer { mini.directory.remove() }
+        try await mini.cluster.withConnection(stopFlushing: false) { try await body(mini, $0) }
+    }
+
     public func stop() async {
         await cluster.stop(flush: false)
         directory.remove()

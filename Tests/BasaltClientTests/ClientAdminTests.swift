@@ -7,21 +7,7 @@ import Testing
 /// Admin operations and bad input through the client, on a MiniCluster.
 @Suite(.serialized) struct ClientAdminTests {
     func withCluster(servers: Int = 3, configuration: BasaltConfiguration = .init(), _ body: (MiniCluster, Connection) async throws -> Void) async throws {
-        let cluster = try await MiniCluster.start(regionServers: servers, configuration: configuration)
-        let connection: Connection
-        do { connection = try await cluster.connect() } catch {
-            await cluster.stop()
-            throw error
-        }
-        do {
-            try await body(cluster, connection)
-        } catch {
-            await connection.close()
-            await cluster.stop()
-            throw error
-        }
-        await connection.close()
-        await cluster.stop()
+        try await MiniCluster.run(regionServers: servers, configuration: configuration, body)
     }
 
     func put(_ row: String, _ value: String = "v") -> Put {

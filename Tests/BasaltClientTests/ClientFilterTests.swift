@@ -6,9 +6,7 @@ import Testing
 /// Filters parsed on the client and evaluated on the region servers, across regions.
 @Suite(.serialized) struct ClientFilterTests {
     @Test func filtersSelectRowsAndCells() async throws {
-        let cluster = try await MiniCluster.start(regionServers: 2)
-        let connection = try await cluster.connect()
-        do {
+        try await MiniCluster.run(regionServers: 2) { cluster, connection in
             let t = try TableName("filtered")
             try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f"), ColumnFamilyDescriptor("g")]), splitKeys: [b("row3")])
             let table = connection.table(t)
@@ -64,12 +62,6 @@ import Testing
             #expect(try await table.get(get).cells.map(\.qualifier) == [b("a")])
             get.filter = try Filter(parsing: "ValueFilter(=, 'binary:nothing')")
             #expect(try await table.get(get).isEmpty)
-        } catch {
-            await connection.close()
-            await cluster.stop()
-            throw error
         }
-        await connection.close()
-        await cluster.stop()
     }
 }

@@ -8,9 +8,7 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
 /// The client end to end against a MiniCluster of three region servers.
 @Suite(.serialized) struct ClientTableTests {
     @Test func tableOperationsAcrossRegions() async throws {
-        let cluster = try await MiniCluster.start(regionServers: 3)
-        let connection = try await cluster.connect()
-        do {
+        try await MiniCluster.run(regionServers: 3) { cluster, connection in
             let t = try TableName("t1")
             try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: [b("g"), b("p")])
             let table = connection.table(t)
@@ -80,12 +78,6 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
             #expect(e.exceptionName == "NoSuchColumnFamilyException")
             if case .failure = outcomes[1] { Issue.record("the good put failed") }
             if case .success(let r) = outcomes[2] { #expect(r.value(family: b("f"), qualifier: b("q")) == b("v-h")) } else { Issue.record("the get failed") }
-        } catch {
-            await connection.close()
-            await cluster.stop()
-            throw error
         }
-        await connection.close()
-        await cluster.stop()
     }
 }

@@ -19,9 +19,7 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "basalt-restart")
         defer { dir.remove() }
         let t = try TableName("kept")
-        do {
-            let cluster = try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 2)
-            let connection = try await Connection.connect(cluster.clientConfiguration)
+        try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 2).withConnection(stopFlushing: flush) { connection in
             try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: [b("m")])
             var puts: [Put] = []
             for i in 0..<200 {
@@ -31,12 +29,9 @@ import Testing
                 puts.append(p)
             }
             try await connection.table(t).put(puts)
-            await connection.close()
-            await cluster.stop(flush: flush)
         }
         let cluster = try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 1)
-        let connection = try await Connection.connect(cluster.clientConfiguration)
-        do {
+        try await cluster.withConnection { connection in
             let rows = try await connection.table(t).scanAll(Scan())
             #expect(rows.count == 200)
             #expect(try await connection.admin().isTableEnabled(t))
@@ -45,13 +40,7 @@ import Testing
                 let wals = (try? FileManager.default.contentsOfDirectory(atPath: dir.path + "/WALs")) ?? []
                 #expect(wals.count == 1)
             }
-        } catch {
-            await connection.close()
-            await cluster.stop()
-            throw error
         }
-        await connection.close()
-        await cluster.stop()
     }
 
     @Test func cleanStopAndRestart() async throws { try await roundTrip(flush: true) }
