@@ -72,9 +72,13 @@ public struct ClientError: BasaltError, Equatable {
     }
 
     init(rpc e: RPCError) {
-        if let code = e.metadata[stringValues: "basalt-code"].first(where: { _ in true }) {
-            let name = e.metadata[stringValues: "basalt-exception"].first(where: { _ in true }) ?? "IOException"
-            let retryable = e.metadata[stringValues: "basalt-retryable"].first(where: { _ in true }) == "true"
+        func value(_ key: String) -> String? {
+            var values = e.metadata[stringValues: key].makeIterator()
+            return values.next()
+        }
+        if let code = value("basalt-code") {
+            let name = value("basalt-exception") ?? "IOException"
+            let retryable = value("basalt-retryable") == "true"
             var message = e.message
             if message.hasPrefix(name + ": ") { message.removeFirst(name.count + 2) }
             self.init(code: code, message: message, retryable: retryable, exceptionName: name)

@@ -119,14 +119,14 @@ public final class Connection: Sendable {
     /// Runs `body` against the region holding `row`, relocating and retrying when the location was
     /// stale or the server failed.
     func withRegion<T: Sendable>(_ table: TableName, row: [UInt8], _ body: (RegionLocation) async throws -> T) async throws -> T {
-        let last = Mutex<RegionLocation?>(nil)
+        var last: RegionLocation?
         var reload = false
         return try await retrying({
             let location = try await locate(table, row: row, reload: reload)
-            last.withLock { $0 = location }
+            last = location
             return try await body(location)
         }, onFailure: { e in
-            guard e.invalidatesLocation, let location = last.withLock({ $0 }) else { return }
+            guard e.invalidatesLocation, let location = last else { return }
             reload = true
             invalidate(location, because: e)
         })

@@ -108,9 +108,9 @@ public final class ResultScanner: AsyncSequence {
                 "the scanner on \(current?.region.regionNameAsString ?? "?") is gone: \(idle.inMilliseconds) ms passed since the last call, and a scanner lives \(connection.scannerTimeoutMs) ms without one (hbase.client.scanner.timeout.period); the scan cannot continue")
         }
         lastCall = ContinuousClock.now
-        if scannerId == 0 { nextCallSeq = 0 }
+        // The opening call is number 0; each later call on the same scanner counts up from 1.
+        nextCallSeq = scannerId == 0 ? 1 : nextCallSeq + 1
         scannerId = response.moreResultsInRegion ? response.scannerID : 0
-        nextCallSeq += 1
         buffer = try response.results.map { try $0.toRowResult() }
         if let skip = skipRow, let first = buffer.first {
             if first.row == skip { buffer.removeFirst() }

@@ -111,8 +111,12 @@ public final class LocalCluster: Sendable {
             guard let i = all.firstIndex(where: { $0.0 === rs }) else { return nil }
             return all.remove(at: i)
         }) else { return }
-        defer { Task { await entry.1.close() } }
-        try await entry.0.stop(flush: flush)
+        do {
+            try await entry.0.stop(flush: flush)
+        } catch {
+            await entry.1.close()
+            throw error
+        }
         await entry.1.close()
     }
 

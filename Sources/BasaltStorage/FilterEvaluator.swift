@@ -101,7 +101,7 @@ final class FilterEvaluator {
             case .or:
                 let verdicts = children.map { $0.apply(row: row, cells: cells, reversed: reversed) }
                 var kept: [Cell] = []
-                for (i, c) in cells.enumerated() {
+                for c in cells {
                     // A cell stays when any operand kept it (possibly transformed, e.g. by KeyOnlyFilter).
                     for v in verdicts {
                         if let k = v.cells.first(where: { $0.family == c.family && $0.qualifier == c.qualifier && $0.timestamp == c.timestamp && $0.type == c.type }) {
@@ -109,7 +109,6 @@ final class FilterEvaluator {
                             break
                         }
                     }
-                    _ = i
                 }
                 return Verdict(cells: kept, stopBefore: verdicts.allSatisfy(\.stopBefore), stopAfter: verdicts.allSatisfy(\.stopAfter))
             case .skip:
