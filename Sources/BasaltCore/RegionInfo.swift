@@ -67,6 +67,11 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
         CellComparator.compareBytes(row, startKey) >= 0 && (endKey.isEmpty || CellComparator.compareBytes(row, endKey) < 0)
     }
 
+    public func contains(row: UnsafeRawBufferPointer) -> Bool {
+        startKey.withUnsafeBytes { CellComparator.compareBytes(row, $0) >= 0 }
+            && (endKey.isEmpty || endKey.withUnsafeBytes { CellComparator.compareBytes(row, $0) < 0 })
+    }
+
     /// HBase's shell form: `{ENCODED => ..., NAME => '...', STARTKEY => '...', ENDKEY => '...'}`.
     public var description: String {
         "{ENCODED => \(encodedName), NAME => '\(regionNameAsString)', STARTKEY => '\(Bytes.toStringBinary(startKey))', ENDKEY => '\(Bytes.toStringBinary(endKey))'}"

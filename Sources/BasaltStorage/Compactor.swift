@@ -7,8 +7,9 @@ import BasaltCore
 /// a store that finds both after a crash deletes the inputs. Stateless; safe from any thread.
 enum Compactor {
     /// Writes the merged file (through `store.writeFile`) and returns it opened; an output is written
-    /// even when nothing survives, so the inputs' replacement is recorded on disk.
-    static func compact(store: Store, inputs: [HFileReader], major: Bool, now: Int64) throws -> HFileReader {
+    /// even when nothing survives, so the inputs' replacement is recorded on disk. Cells outside the
+    /// region's rows (files a split or merge shares with another region) are left out.
+    static func compact(store: Store, inputs: [HFileReader], major: Bool, range: RegionInfo, now: Int64) throws -> HFileReader {
         guard let rf = store.regionFiles else { throw StorageError(.invalidArgument, "this region has no data folder: it cannot compact") }
         let family = store.family
         let sources: [any KeyValueScanner] = try inputs.map { f in
@@ -26,8 +27,13 @@ enum Compactor {
         var haveRow = false
         let expected = inputs.reduce(0) { $0 + $1.info.cellCount }
         return try store.writeFile(rf, expectedKeys: expected, now: now) { writer in
+            let clip = inputs.contains { !range.holdsAll(of: $0) }
             while let ref = merger.peek {
                 let c = ref.cell
+                if clip && !range.contains(row: c.row) {
+                    try merger.next()
+                    continue
+                }
                 if dropDeleted {
                     if !haveRow || row.withUnsafeBytes({ CellComparator.compareBytes($0, c.row) }) != 0 {
                         row.removeAll(keepingCapacity: true)

@@ -20,6 +20,9 @@ public protocol FileSystem: Sendable {
     func readAll(_ path: String) throws -> [UInt8]
     func delete(_ path: String) throws
     func rename(_ from: String, to: String) throws
+    /// Gives an existing file a second name (a hard link): both names reach the same bytes, and deleting
+    /// one leaves the other. Fails when `to` exists. Split and merge share immutable HFiles this way.
+    func link(_ from: String, to: String) throws
     /// Cuts a file down to `length` bytes, durably.
     func truncate(_ path: String, to length: Int) throws
     /// Makes the folder's entries (creations, renames, deletions) durable.
@@ -46,6 +49,17 @@ public protocol ReadableFile: AnyObject, Sendable {
 }
 
 extension FileSystem {
+    /// Deletes a folder and everything under it (or a single file); nothing happens when it is missing.
+    public func deleteTree(_ path: String) throws {
+        guard exists(path) else { return }
+        if (try? delete(path)) != nil, !exists(path) { return }
+        for name in try list(path) {
+            let child = joinPath(path, name)
+            if (try? delete(child)) == nil || exists(child) { try deleteTree(child) }
+        }
+        try delete(path)
+    }
+
     public func openForAppend(_ path: String) throws -> any WritableFile { try openForAppend(path, truncate: false) }
 
     public func openForLog(_ path: String, preallocationChunk chunk: Int) throws -> any WritableFile {

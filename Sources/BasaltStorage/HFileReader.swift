@@ -181,3 +181,33 @@ extension HFileReader {
         }
     }
 }
+
+extension HFileReader {
+    /// The row of the file's first cell (nil for an empty file).
+    public var firstRow: [UInt8]? { Self.row(ofKey: info.firstKey) }
+    /// The row of the file's last cell (nil for an empty file).
+    public var lastRow: [UInt8]? { Self.row(ofKey: info.lastKey) }
+
+    static func row(ofKey key: [UInt8]) -> [UInt8]? {
+        guard key.count >= EncodedCell.headerLength else { return nil }
+        return key.withUnsafeBytes { Array(EncodedCell($0.baseAddress!).row) }
+    }
+
+    /// A row near the middle of the file (HBase's "mid key", a split point): down the index through the
+    /// middle entry of each level to a data block, then that block's middle cell. Nil for an empty file.
+    public func midRow() throws -> [UInt8]? {
+        guard info.cellCount > 0, rootIndex.count > 0 else { return nil }
+        var node = rootIndex
+        var level = trailer.indexLevels
+        while true {
+            let child = node.child(node.count / 2)
+            if level == 1 {
+                let data = try block(at: child.0, size: child.1, type: .data, cacheBlocks: false)
+                guard data.count > 0 else { return nil }
+                return Array(EncodedCell(data.entry(data.count / 2)).row)
+            }
+            node = try block(at: child.0, size: child.1, type: .index, cacheBlocks: true)
+            level -= 1
+        }
+    }
+}

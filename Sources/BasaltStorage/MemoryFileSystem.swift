@@ -90,8 +90,13 @@ public final class MemoryFileSystem: FileSystem {
 
     /// Deletes a file, or an empty directory.
     public func delete(_ path: String) throws {
-        state.withLock { s in
-            if s.files.removeValue(forKey: path) == nil { s.directories.remove(path) }
+        try state.withLock { s in
+            guard s.files.removeValue(forKey: path) == nil, s.directories.contains(path) else { return }
+            let prefix = path + "/"
+            if s.files.keys.contains(where: { $0.hasPrefix(prefix) }) || s.directories.contains(where: { $0.hasPrefix(prefix) }) {
+                throw StorageError(.io, "delete '\(path)' failed: the directory is not empty")
+            }
+            s.directories.remove(path)
         }
     }
 
@@ -111,6 +116,14 @@ public final class MemoryFileSystem: FileSystem {
                 s.directories.remove(d)
                 s.directories.insert(to + d.dropFirst(from.count))
             }
+        }
+    }
+
+    public func link(_ from: String, to: String) throws {
+        try state.withLock { s in
+            guard let n = s.files[from] else { throw StorageError(.io, "link '\(from)' failed: no such file") }
+            guard s.files[to] == nil else { throw StorageError(.io, "link to '\(to)' failed: it exists") }
+            s.files[to] = n
         }
     }
 

@@ -100,6 +100,10 @@ public struct POSIXFileSystem: FileSystem {
         if Glibc.rename(from, to) != 0 { throw Self.error("rename", "\(from)' to '\(to)") }
     }
 
+    public func link(_ from: String, to: String) throws {
+        if Glibc.link(from, to) != 0 { throw Self.error("link", "\(from)' to '\(to)") }
+    }
+
     public func truncate(_ path: String, to length: Int) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.error("open", path) }

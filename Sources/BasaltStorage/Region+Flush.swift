@@ -80,6 +80,8 @@ extension Region {
         var done = 0
         for store in stores {
             let chosen = store.beginCompaction { files in
+                // Claimed under the store's lock: a region closing after this waits for the compaction.
+                if isClosed { return nil }
                 if major { return files.isEmpty ? nil : files }
                 guard let range = policy.selectMinor(sizes: files.map(\.info.dataBytes)) else { return nil }
                 return Array(files[range])
@@ -89,7 +91,7 @@ extension Region {
             var output: HFileReader?
             defer { store.endCompaction(inputs: inputs, output: output) }
             do {
-                output = try Compactor.compact(store: store, inputs: inputs, major: major && all, now: clock())
+                output = try Compactor.compact(store: store, inputs: inputs, major: major && all, range: info, now: clock())
             } catch {
                 logger.error("compaction failed", metadata: ["region": "\(info.encodedName)", "family": "\(store.family.nameAsString)", "error": "\(error)"])
                 throw error

@@ -67,6 +67,8 @@ public final class Region: @unchecked Sendable {
     let memStoreAccounted = Atomic<Int>(0)
     /// Wall-clock ms of the oldest edit not yet flushed; 0 when there is none.
     let oldestUnflushedEdit = Atomic<Int64>(0)
+    /// Set once a split has been asked for, cleared by `splitRequestEnded()`.
+    let splitRequested = Atomic<Bool>(false)
     /// Set once a flush has been asked for, cleared when one completes.
     let flushRequested = Atomic<Bool>(false)
     /// The most files any store holds (kept current by flushes and compactions).
@@ -149,10 +151,12 @@ public final class Region: @unchecked Sendable {
     @inline(__always) static func accountedSize(_ c: Cell) -> Int { c.encodedLength + 40 }
 
     /// Stops accepting reads and writes once those in flight (and a flush in progress) finish.
+    /// A compaction already running finishes first (a split or merge then sees the files it left).
     public func close() {
         flushLock.withLock {
             updatesLock.withWriteLock { closed.store(true, ordering: .releasing) }
         }
+        while stores.contains(where: \.isCompacting) { Thread.sleep(forTimeInterval: 0.005) }
     }
 
     /// The WAL failed after cells went into the MemStores: MVCC keeps them (and anything later) hidden
@@ -166,6 +170,9 @@ public final class Region: @unchecked Sendable {
     }
 
     public var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// The split asked for by `StorageEngine.checkSplit` is done or failed: the region may ask again.
+    public func splitRequestEnded() { splitRequested.store(false, ordering: .releasing) }
 
     /// Highest sequence id used so far.
     public var maxSequenceId: UInt64 { mvcc.highestIssued }
@@ -361,6 +368,9 @@ public final class Region: @unchecked Sendable {
     /// Reads one row; an empty result when nothing matches.
     public func get(_ get: Get) throws -> RowResult {
         try checkOpen()
+        guard info.contains(row: get.row) else {
+            throw StorageError(.wrongRegion, "row '\(Bytes.toStringBinary(get.row.prefix(64)))' is outside region \(info.regionNameAsString)")
+        }
         return try getLocked(get, now: clock())
     }
 

@@ -14,6 +14,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         /// The memory given to the engine (HBase's heap): MemStores and block cache are fractions of it.
         public var memory = 1 << 30
         public var flush = FlushPolicy()
+        /// When a region asks to be split.
+        public var split = SplitPolicy()
         /// `hfile.block.cache.size`: the block cache's fraction of `memory`.
         public var blockCacheFraction = 0.4
         /// `hbase.server.thread.wakefrequency`: how often the periodic checks run.
@@ -32,6 +34,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             self.memory = try memory ?? conf.int("basalt.memory", default: 1 << 30)
             guard self.memory >= 16 << 20 else { throw StorageError(.invalidArgument, "memory must be at least 16 MB, got \(self.memory) bytes") }
             flush = try FlushPolicy(conf, memory: self.memory)
+            split = try SplitPolicy(conf)
             blockCacheFraction = try conf.double("hfile.block.cache.size", default: 0.4)
             guard blockCacheFraction >= 0, blockCacheFraction < 1 else {
                 throw StorageError(.invalidArgument, "hfile.block.cache.size must be in [0, 1), got \(blockCacheFraction)")
@@ -70,6 +73,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     private var countersStorage = Counters()
     /// Writers waiting for global memory park here.
     private let memoryCondition = NSCondition()
+    /// Who hears that a region should split (the region server asks the master).
+    private let splitRequester = Mutex<(@Sendable (Region, [UInt8]) -> Void)?>(nil)
 
     /// What the schedulers did, for tests and status pages.
     public struct Counters: Sendable, Equatable {
@@ -140,6 +145,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             throw error
         }
         if r.memStoreSize > 0 { requestFlush(r, reason: "open") }
+        // A split daughter or a merged region shares its parents' files: rewrite them to its own rows.
+        if r.hasReferences { requestCompaction(r, major: true) }
         return r
     }
 
@@ -238,6 +245,36 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         memoryCondition.broadcast()
         memoryCondition.unlock()
         if region.storeFileCountMax >= configuration.region.compaction.minFiles { requestCompaction(region, major: false) }
+        checkSplit(region)
+    }
+
+    // MARK: splits
+
+    /// Sets who is told when a region passes the split policy (with the row to split at).
+    public func onSplitNeeded(_ requester: (@Sendable (Region, [UInt8]) -> Void)?) {
+        splitRequester.withLock { $0 = requester }
+    }
+
+    /// Asks for a split of the region when the policy says so and it has a split point; once, until
+    /// `Region.splitRequestEnded()`.
+    public func checkSplit(_ r: Region) {
+        guard let requester = splitRequester.withLock({ $0 }), r.info.table != .meta, region(r.info.encodedName) === r, !r.isClosed else { return }
+        let sameTable = onlineRegions.filter { $0.info.table == r.info.table }.count
+        guard configuration.split.shouldSplit(largestStore: r.largestStoreSize, tableRegionsOnServer: sameTable) else { return }
+        guard !r.splitRequested.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let point: [UInt8]?
+        do {
+            point = try r.splitPoint()
+        } catch {
+            logger.warning("no split point", metadata: ["region": "\(r.info.encodedName)", "error": "\(error)"])
+            point = nil
+        }
+        guard let point else {
+            r.splitRequestEnded()
+            return
+        }
+        logger.info("region should split", metadata: ["region": "\(r.info.encodedName)", "size": "\(r.largestStoreSize)", "at": "\(Bytes.toStringBinary(point))"])
+        requester(r, point)
     }
 
     private func countBlocked() { work.withLock { countersStorage.blockedWrites += 1 } }
@@ -332,6 +369,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
                         if major { countersStorage.majorCompactions += 1 }
                     }
                     if !major, r.storeFileCountMax >= configuration.region.compaction.minFiles { requestCompaction(r, major: false) }
+                    checkSplit(r)
                 }
             } catch {
                 logger.error("compaction failed", metadata: ["region": "\(r.info.encodedName)", "error": "\(error)"])
@@ -377,7 +415,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
                     oldestCreatedAt: files.map(\.info.createdAt).min(), fileCount: files.count,
                     singleFileIsMajor: files.count == 1 && files[0].info.majorCompacted && files[0].info.deleteCount == 0, now: now)
             }
-            if due { requestCompaction(r, major: true) }
+            if due || r.hasReferences { requestCompaction(r, major: true) }
+            checkSplit(r)
         }
     }
 }

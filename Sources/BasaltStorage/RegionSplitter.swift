@@ -1,0 +1,99 @@
+import BasaltCore
+
+/// Splits and merges at the file level. HFiles never change once written, so a daughter (or a merged
+/// region) starts with hard links to its parents' files rather than copies: the step takes as long as
+/// a few folder entries, whatever the data size. A region reads only its own rows of a shared file
+/// (`RegionScanner` and gets stay inside the region's keys), and its first compaction rewrites shared
+/// files to hold just its rows (`Compactor`). Until then the region has "references" and is not split
+/// again. The parents must be closed (flushed) first. Stateless.
+public enum RegionSplitter {
+    /// Links every HFile of each parent, family by family, into `child`'s folder under `root`, after
+    /// removing whatever an earlier attempt left there. Returns the number of files linked.
+    @discardableResult
+    public static func shareFiles(
+        fileSystem fs: any FileSystem, root: String, from parents: [RegionInfo], to child: RegionInfo, families: [ColumnFamilyDescriptor]
+    ) throws -> Int {
+        let target = RegionFiles.directory(root: root, region: child)
+        try fs.deleteTree(target)
+        var linked = 0
+        for family in families {
+            let name = String(decoding: family.name, as: UTF8.self)
+            let to = joinPath(target, name)
+            try fs.createDirectory(to)
+            for parent in parents {
+                let from = joinPath(RegionFiles.directory(root: root, region: parent), name)
+                for file in try fs.list(from) where !file.hasPrefix(".") {
+                    try fs.link(joinPath(from, file), to: joinPath(to, file))
+                    linked += 1
+                }
+            }
+            try fs.syncDirectory(to)
+        }
+        try fs.syncDirectory(target)
+        return linked
+    }
+
+    /// Removes a region's folder and everything in it (the files it shared stay with their other names).
+    public static func removeRegionFiles(fileSystem fs: any FileSystem, root: String, region: RegionInfo) throws {
+        try fs.deleteTree(RegionFiles.directory(root: root, region: region))
+    }
+
+    /// A split point for a closed region, read from its files on disk: the mid row of the largest file
+    /// of the largest family. Nil when there is no row strictly inside the region to split at.
+    public static func midRow(fileSystem fs: any FileSystem, root: String, region: RegionInfo, descriptor: TableDescriptor) throws -> [UInt8]? {
+        let files = RegionFiles(fileSystem: fs, directory: RegionFiles.directory(root: root, region: region), blockCache: nil)
+        var best: (size: Int, path: String)?
+        var storeSizes: [(Int, [String])] = []
+        for family in descriptor.families {
+            let dir = files.familyDirectory(family)
+            let paths = try fs.list(dir).filter { !$0.hasPrefix(".") }.map { joinPath(dir, $0) }
+            storeSizes.append((try paths.reduce(0) { $0 + (try fs.fileSize($1)) }, paths))
+        }
+        guard let largest = storeSizes.max(by: { $0.0 < $1.0 }) else { return nil }
+        for path in largest.1 {
+            let size = try fs.fileSize(path)
+            if best == nil || size > best!.size { best = (size, path) }
+        }
+        guard let best else { return nil }
+        let readers = try largest.1.map { try HFileReader(fileSystem: fs, path: $0, cache: nil) }
+        guard let reader = readers.first(where: { $0.path == best.path }) else { return nil }
+        return try region.acceptableSplitRow(reader.midRow(), firstRow: readers.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 })
+    }
+}
+
+extension RegionInfo {
+    /// Whether every row of the file lies inside this region (false for a file shared by a split or merge).
+    func holdsAll(of file: HFileReader) -> Bool {
+        guard let first = file.firstRow, let last = file.lastRow else { return true }
+        return contains(row: first) && contains(row: last)
+    }
+
+    /// `row` when a split there leaves rows on both sides: strictly after the start key (and after
+    /// `firstRow`, the region's first row of data, when known) and before the end.
+    public func acceptableSplitRow(_ row: [UInt8]?, firstRow: [UInt8]? = nil) -> [UInt8]? {
+        guard let row, !row.isEmpty, contains(row: row), row != startKey else { return nil }
+        if let firstRow, CellComparator.compareBytes(row, firstRow) <= 0 { return nil }
+        return row
+    }
+}
+
+extension Region {
+    /// Whether a store still holds a file shared with another region (after a split or merge, until
+    /// compaction rewrites it). Such a region is not split again.
+    public var hasReferences: Bool {
+        stores.contains { s in s.storeFiles.contains { !info.holdsAll(of: $0) } }
+    }
+
+    /// Bytes of data in the largest store (what the split policy compares with its limit).
+    public var largestStoreSize: Int { stores.map(\.storeFileSize).max() ?? 0 }
+
+    /// Where to split this region: the mid row of the largest file of the largest store, when it falls
+    /// strictly inside the region. Nil when the region cannot split (shared files, too little data).
+    public func splitPoint() throws -> [UInt8]? {
+        guard !hasReferences, let store = stores.max(by: { $0.storeFileSize < $1.storeFileSize }) else { return nil }
+        let files = store.storeFiles
+        guard let file = files.max(by: { $0.info.dataBytes < $1.info.dataBytes }) else { return nil }
+        let first = files.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 }
+        return info.acceptableSplitRow(try file.midRow(), firstRow: first)
+    }
+}
