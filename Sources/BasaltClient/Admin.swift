@@ -29,7 +29,7 @@ public struct ClusterStatus: Sendable, Hashable {
 }
 
 /// Administers tables and the cluster through the active master (HBase's `Admin`): DDL, listing,
-/// region moves and balancing; flushes and compactions go straight to the region servers. A value type.
+/// region moves, splits, merges and balancing; flushes and compactions go straight to the region servers. A value type.
 public struct Admin: Sendable {
     let connection: Connection
 
@@ -158,6 +158,49 @@ public struct Admin: Sendable {
     @discardableResult
     public func balance() async throws -> Int {
         Int(try await master { try await $0.balance(Basalt_BalanceRequest()) }.moved)
+    }
+
+    /// Splits the region holding `splitPoint` there, or, with no point, every region of the table at its
+    /// mid row (regions with too little data to split are left alone). Returns the new regions.
+    @discardableResult
+    public func split(_ table: TableName, at splitPoint: [UInt8]? = nil) async throws -> [RegionInfo] {
+        if let splitPoint {
+            guard !splitPoint.isEmpty else { throw ClientError.invalidArgument("the split point must not be empty") }
+            let location = try await connection.retrying { try await connection.locate(table, row: splitPoint, reload: true) }
+            return try await splitRegion(encodedName: location.region.encodedName, at: splitPoint)
+        }
+        var daughters: [RegionInfo] = []
+        var lastRefusal: ClientError?
+        for location in try await regions(of: table) {
+            do {
+                daughters += try await splitRegion(encodedName: location.region.encodedName)
+            } catch let e as ClientError where e.code == "INVALID_ARGUMENT" {
+                lastRefusal = e
+            }
+        }
+        if daughters.isEmpty, let lastRefusal { throw lastRefusal }
+        return daughters
+    }
+
+    /// Splits one region (by encoded name) at `splitPoint`, or at its mid row. Returns the two daughters.
+    @discardableResult
+    public func splitRegion(encodedName: String, at splitPoint: [UInt8]? = nil) async throws -> [RegionInfo] {
+        var request = Basalt_SplitTableRegionRequest()
+        request.encodedRegionName = Data(encodedName.utf8)
+        if let splitPoint { request.splitPoint = Data(splitPoint) }
+        return try await master { try await $0.splitRegion(request) }.regions.map { try $0.toRegionInfo() }
+    }
+
+    /// Merges two adjacent regions of a table (by encoded name) into one; returns it.
+    @discardableResult
+    public func mergeRegions(_ first: String, _ second: String) async throws -> RegionInfo {
+        var request = Basalt_MergeRegionsRequest()
+        request.encodedRegionNameA = Data(first.utf8)
+        request.encodedRegionNameB = Data(second.utf8)
+        guard let merged = try await master({ try await $0.mergeRegions(request) }).regions.first else {
+            throw ClientError(code: "IO_ERROR", message: "the master answered a merge without the merged region", retryable: false, exceptionName: "IOException")
+        }
+        return try merged.toRegionInfo()
     }
 
     /// Flushes every region of a table.

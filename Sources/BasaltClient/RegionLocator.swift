@@ -63,30 +63,42 @@ extension Connection {
         return location
     }
 
-    /// The closest meta row at or before `searchKey`, as a location of `table`.
+    /// The closest meta row at or before `searchKey`, as a location of `table`: a reversed scan of meta
+    /// from the key, passing over split parents (offline rows kept until their daughters stand alone).
     private func lookUp(_ table: TableName, searchKey: [UInt8]) async throws -> RegionLocation {
         let meta = try await metaLocation()
-        var get = Basalt_Get()
-        get.row = Data(searchKey)
-        get.closestRowBefore = true
-        var family = Basalt_Column()
-        family.family = Data(MetaRow.infoFamily)
-        get.columns = [family]
-        var request = Basalt_GetRequest()
-        request.region.regionName = Data(RegionInfo.firstMeta.regionName)
-        request.get = get
-        let result: RowResult
-        do {
-            result = try await servers.data(meta).get(request).result.toRowResult()
-        } catch {
-            let e = ClientError(error)
-            if e.invalidatesLocation {
-                forgetMetaLocation()
-                servers.forget(meta)
+        var from = searchKey
+        var found: MetaRow.Location?
+        search: while true {
+            var scan = Scan(startRow: from, stopRow: table.nameBytes + [UInt8(ascii: ",")])
+            scan.reversed = true
+            scan.columns.addFamily(MetaRow.infoFamily)
+            var request = Basalt_ScanRequest()
+            request.region.regionName = Data(RegionInfo.firstMeta.regionName)
+            request.scan = Basalt_Scan(scan)
+            request.numberOfRows = 8
+            request.closeScanner = true
+            let rows: [RowResult]
+            do {
+                rows = try await servers.data(meta).scan(request).results.map { try $0.toRowResult() }
+            } catch {
+                let e = ClientError(error)
+                if e.invalidatesLocation {
+                    forgetMetaLocation()
+                    servers.forget(meta)
+                }
+                throw e
             }
-            throw e
+            for row in rows where row.row != from || from == searchKey {
+                guard let location = try MetaRow.parse(row) else { continue }
+                if location.split && location.offline { continue }
+                found = location
+                break search
+            }
+            guard rows.count == 8, let last = rows.last?.row else { break }
+            from = last
         }
-        guard let found = try MetaRow.parse(result), found.region.table == table else {
+        guard let found, found.region.table == table else {
             throw try await tableProblem(table) ?? ClientError.regionInTransition("\(table) has no regions in hbase:meta yet")
         }
         guard let server = found.server, !found.offline, found.state == "OPEN" else {

@@ -167,13 +167,19 @@ public final class ResultScanner: AsyncSequence {
         if scan.limit > 0 && rowsReturned >= scan.limit { return false }
         let next: RegionLocation?
         if let region = current?.region {
+            // Everything on the far side of the finished region's boundary has been returned: the scan
+            // goes on from the boundary, so a region that since merged with the finished one (and so
+            // reaches back over it) is not read twice.
             if scan.reversed {
                 if region.startKey.isEmpty { return false }
                 if !scan.stopRow.isEmpty && CellComparator.compareBytes(scan.stopRow, region.startKey) >= 0 { return false }
+                scan.startRow = region.startKey
+                skipRow = region.startKey
                 next = try await connection.retrying { try await connection.locate(table, before: region.startKey) }
             } else {
                 if region.endKey.isEmpty { return false }
                 if !scan.stopRow.isEmpty && CellComparator.compareBytes(scan.stopRow, region.endKey) <= 0 { return false }
+                scan.startRow = region.endKey
                 next = try await connection.retrying { try await connection.locate(table, row: region.endKey) }
             }
         } else if scan.reversed && scan.startRow.isEmpty {

@@ -17,6 +17,8 @@ public enum MetaRow {
     public static let serverNameQualifier = Bytes.of("sn")
     public static let splitAQualifier = Bytes.of("splitA")
     public static let splitBQualifier = Bytes.of("splitB")
+    /// On a merged region until its parents' files are cleaned up: `merge0000`, `merge0001`, ...
+    public static func mergeQualifier(_ i: Int) -> [UInt8] { Bytes.of("merge" + String(repeating: "0", count: max(0, 4 - String(i).count)) + String(i)) }
     public static let tableStateQualifier = Bytes.of("state")
 
     /// The descriptor of `hbase:meta` itself: families `info` (3 versions, in memory) and `table`.
@@ -39,14 +41,23 @@ public enum MetaRow {
         public var openSeqNum: Int64
         public var split: Bool
         public var offline: Bool
+        /// `splitA`/`splitB`: the daughters of a region being split (state SPLITTING) or split.
+        public var daughters: [RegionInfo]
+        /// `merge0000`...: the regions a merged region (state MERGING_NEW, or merged) was made of.
+        public var mergeParents: [RegionInfo]
 
-        public init(region: RegionInfo, server: ServerName?, state: String, openSeqNum: Int64 = 0, split: Bool = false, offline: Bool = false) {
+        public init(
+            region: RegionInfo, server: ServerName?, state: String, openSeqNum: Int64 = 0, split: Bool = false, offline: Bool = false,
+            daughters: [RegionInfo] = [], mergeParents: [RegionInfo] = []
+        ) {
             self.region = region
             self.server = server
             self.state = state
             self.openSeqNum = openSeqNum
             self.split = split
             self.offline = offline
+            self.daughters = daughters
+            self.mergeParents = mergeParents
         }
     }
 
@@ -65,7 +76,24 @@ public enum MetaRow {
             put.add(family: infoFamily, qualifier: serverNameQualifier, value: Bytes.of(server.description))
             put.add(family: infoFamily, qualifier: seqNumQualifier, value: Bytes.fromInt64(location.openSeqNum))
         }
+        for (q, d) in zip([splitAQualifier, splitBQualifier], location.daughters) {
+            put.add(family: infoFamily, qualifier: q, value: try PBUFCodec.encode(Basalt_RegionInfo(d)))
+        }
+        for (i, p) in location.mergeParents.enumerated() {
+            put.add(family: infoFamily, qualifier: mergeQualifier(i), value: try PBUFCodec.encode(Basalt_RegionInfo(p)))
+        }
         return put
+    }
+
+    /// The delete that drops a region row's `splitA`/`splitB` and `merge*` columns.
+    public static func clearSplitAndMerge(_ location: Location) -> Delete {
+        var d = Delete(row: location.region.regionName)
+        if !location.daughters.isEmpty {
+            d.addColumns(family: infoFamily, qualifier: splitAQualifier)
+            d.addColumns(family: infoFamily, qualifier: splitBQualifier)
+        }
+        for i in location.mergeParents.indices { d.addColumns(family: infoFamily, qualifier: mergeQualifier(i)) }
+        return d
     }
 
     /// The location a meta row records, or nil for a row that is not a region row (a table-state row).
@@ -83,7 +111,15 @@ public enum MetaRow {
         }
         let state = row.value(family: infoFamily, qualifier: stateQualifier).map { String(decoding: $0, as: UTF8.self) } ?? "OPEN"
         let seq = row.value(family: infoFamily, qualifier: seqNumQualifier).flatMap(Bytes.toInt64) ?? 0
-        return Location(region: region, server: server, state: state, openSeqNum: seq, split: proto.split, offline: proto.offline)
+        func regionInfo(_ q: [UInt8]) throws -> RegionInfo? {
+            try row.value(family: infoFamily, qualifier: q).map { try PBUFCodec.decode(Basalt_RegionInfo.self, from: $0).toRegionInfo() }
+        }
+        let daughters = try [splitAQualifier, splitBQualifier].compactMap(regionInfo)
+        var parents: [RegionInfo] = []
+        while let p = try regionInfo(mergeQualifier(parents.count)) { parents.append(p) }
+        return Location(
+            region: region, server: server, state: state, openSeqNum: seq, split: proto.split, offline: proto.offline, daughters: daughters,
+            mergeParents: parents)
     }
 
     /// Table states as HBase's TableState enum numbers them.

@@ -1,10 +1,11 @@
 import BasaltCore
 import BasaltProtocol
 import BasaltStorage
+import Foundation
 import GRPCCore
 
 /// `AdminService` on a region server: what the master (or an operator) asks of it: open, close, flush,
-/// compact regions, list them, describe the server. Stateless apart from the server.
+/// compact and split regions, list them, describe the server. Stateless apart from the server.
 struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     let server: RegionServer
 
@@ -54,8 +55,34 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         }
     }
 
+    /// Splits one of this server's regions at the given row, or at its mid row: the master runs the split
+    /// (as in HBase), this server picks the point.
     func splitRegion(request: Basalt_SplitRegionRequest, context: ServerContext) async throws -> Basalt_SplitRegionResponse {
-        throw ServerError(.invalidArgument, "region splits are not implemented on this server yet").rpcError
+        let (info, point) = try await server.serve { engine -> (RegionInfo, [UInt8]?) in
+            let region = try RegionServer.region(request.region, in: engine)
+            if !request.splitPoint.isEmpty { return (region.info, Array(request.splitPoint)) }
+            try region.flush()
+            guard let point = try region.splitPoint() else {
+                throw ServerError(.invalidArgument, "region \(region.info.regionNameAsString) has no row to split at: too little data, or files still shared with its parent until compaction")
+            }
+            return (region.info, point)
+        }
+        var split = Basalt_SplitTableRegionRequest()
+        split.encodedRegionName = Data(info.encodedName.utf8)
+        if let point { split.splitPoint = Data(point) }
+        do {
+            let daughters = try await server.connections.master(try await server.activeMaster()).splitRegion(split).regions
+            var response = Basalt_SplitRegionResponse()
+            if daughters.count == 2 {
+                response.daughterA = daughters[0]
+                response.daughterB = daughters[1]
+            }
+            return response
+        } catch let e as RPCError {
+            throw e
+        } catch {
+            throw ServerError(error).rpcError
+        }
     }
 
     func getOnlineRegions(request: Basalt_GetOnlineRegionsRequest, context: ServerContext) async throws -> Basalt_GetOnlineRegionsResponse {

@@ -49,6 +49,7 @@ extension Master {
         do {
             _ = try await connections.admin(server).closeRegion(request)
         } catch {
+            if ServerError.code(of: error) == ServerError.Kind.notServingRegion.rawValue { return }  // already closed
             let live = (try? await liveServers()) ?? []
             guard live.contains(server) else {
                 logger.warning("closing a region on a server that is gone", metadata: ["region": "\(region.encodedName)", "server": "\(server)"])
@@ -75,7 +76,7 @@ extension Master {
         let logger = self.logger
         for name in dead {
             try await Task.detached {
-                try WALSplitter.split(fileSystem: POSIXFileSystem(), root: root, serverDirectory: name, logger: logger)
+                _ = try WALSplitter.split(fileSystem: POSIXFileSystem(), root: root, serverDirectory: name, logger: logger)
             }.value
         }
     }

@@ -75,6 +75,7 @@ public final class Master: Sendable {
             let live = try await waitForRegionServers()
             try await splitDeadServerWALs(live: live)
             try await assignMeta()
+            try await recoverSplitsAndMerges()
             try await resumeAssignments()
         }
     }
@@ -160,11 +161,13 @@ public final class Master: Sendable {
         try await writeMeta(puts.map { .put($0) })
     }
 
-    /// Writes puts and deletes to meta in one batch.
-    func writeMeta(_ mutations: [Mutation]) async throws {
+    /// Writes puts and deletes to meta in one batch; with `atomic`, all of them or none (one WAL entry,
+    /// every row locked), as a split or merge needs.
+    func writeMeta(_ mutations: [Mutation], atomic: Bool = false) async throws {
         let (server, spec) = try metaRegionSpec()
         var action = Basalt_RegionAction()
         action.region = spec
+        action.atomic = atomic
         action.actions = mutations.enumerated().map { i, m in
             var a = Basalt_Action()
             a.index = UInt32(i)

@@ -2,8 +2,8 @@ import BasaltCore
 import BasaltProtocol
 import GRPCCore
 
-/// `MasterService` on the active master: DDL, listing, moves, balancing and cluster status. Splits and
-/// merges answer that they are not available yet.
+/// `MasterService` on the active master: DDL, listing, moves, balancing, splits, merges and cluster
+/// status. `reportForDuty` is not used yet: region servers announce themselves in ZooKeeper.
 struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
     let master: Master
 
@@ -129,8 +129,34 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func splitRegion(request: Basalt_SplitTableRegionRequest, context: ServerContext) async throws -> Basalt_RegionsResponse { throw notYet("splitRegion") }
-    func mergeRegions(request: Basalt_MergeRegionsRequest, context: ServerContext) async throws -> Basalt_RegionsResponse { throw notYet("mergeRegions") }
+    func splitRegion(request: Basalt_SplitTableRegionRequest, context: ServerContext) async throws -> Basalt_RegionsResponse {
+        try await serve {
+            let encoded = String(decoding: request.encodedRegionName, as: UTF8.self)
+            let point = request.splitPoint.isEmpty ? nil : Array(request.splitPoint)
+            var r = Basalt_RegionsResponse()
+            r.regions = try await master.splitRegion(encodedName: encoded, at: point).map(Basalt_RegionInfo.init)
+            return r
+        }
+    }
+
+    func mergeRegions(request: Basalt_MergeRegionsRequest, context: ServerContext) async throws -> Basalt_RegionsResponse {
+        try await serve {
+            let a = String(decoding: request.encodedRegionNameA, as: UTF8.self)
+            let b = String(decoding: request.encodedRegionNameB, as: UTF8.self)
+            var r = Basalt_RegionsResponse()
+            r.regions = [Basalt_RegionInfo(try await master.mergeRegions(a, b))]
+            return r
+        }
+    }
+
     func reportForDuty(request: Basalt_ReportForDutyRequest, context: ServerContext) async throws -> Basalt_ReportForDutyResponse { throw notYet("reportForDuty") }
-    func requestSplit(request: Basalt_RequestSplitRequest, context: ServerContext) async throws -> Basalt_RequestSplitResponse { throw notYet("requestSplit") }
+    /// A region server's own split request (its region passed the split policy): answers when the split
+    /// is done, or with why it did not happen (the region server asks again later).
+    func requestSplit(request: Basalt_RequestSplitRequest, context: ServerContext) async throws -> Basalt_RequestSplitResponse {
+        try await serve {
+            let region = try request.region.toRegionInfo()
+            _ = try await master.splitRegion(encodedName: region.encodedName, at: request.splitPoint.isEmpty ? nil : Array(request.splitPoint))
+            return Basalt_RequestSplitResponse()
+        }
+    }
 }

@@ -46,6 +46,8 @@ public final class RegionServer: Sendable {
     let logger: Logger
     let handlerPool: NIOThreadPool
     let scanners: ScannerLeases
+    /// To the master, for split requests.
+    let connections = ServerConnections()
 
     struct Running: Sendable {
         let serverName: ServerName
@@ -109,6 +111,17 @@ public final class RegionServer: Sendable {
             throw ServerError(error)
         }
         state.withLock { $0.running = Running(serverName: name, engine: engine) }
+        engine.onSplitNeeded { [weak self] region, point in
+            guard let self else { return region.splitRequestEnded() }
+            Task {
+                do {
+                    try await self.requestSplit(region.info, at: point)
+                } catch {
+                    self.logger.info("split request not carried out", metadata: ["region": "\(region.info.encodedName)", "error": "\(error)"])
+                }
+                region.splitRequestEnded()
+            }
+        }
         scanners.startReaper()
         logger.info("region server serving", metadata: ["server": "\(name)"])
     }
@@ -125,6 +138,8 @@ public final class RegionServer: Sendable {
         grpc?.beginGracefulShutdown()
         _ = try? await task?.value
         scanners.closeAll()
+        running?.engine.onSplitNeeded(nil)
+        await connections.closeAll()
         if let registered, let coordination {
             try? await coordination.delete(coordination.layout.regionServer(registered))
         }
@@ -134,6 +149,22 @@ public final class RegionServer: Sendable {
         }
         try await handlerPool.shutdownGracefully()
         if let failure { throw ServerError(failure) }
+    }
+
+    /// The active master, from the `master` znode.
+    func activeMaster() async throws -> ServerName {
+        guard let coordination, let data = try await coordination.activeMaster() else {
+            throw ServerError(.pleaseHoldOn, "there is no active master to ask")
+        }
+        return try PBUFCodec.decodeZNode(Basalt_ServerName.self, from: data).toServerName()
+    }
+
+    /// Asks the master to split one of this server's regions (the master runs the split).
+    func requestSplit(_ region: RegionInfo, at point: [UInt8]?) async throws {
+        var request = Basalt_RequestSplitRequest()
+        request.region = Basalt_RegionInfo(region)
+        if let point { request.splitPoint = Data(point) }
+        _ = try await connections.master(try await activeMaster()).requestSplit(request)
     }
 
     /// The running engine, or `ServerNotRunningYet`.

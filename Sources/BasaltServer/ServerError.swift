@@ -95,6 +95,12 @@ public struct ServerError: BasaltError, Equatable {
     public static let codeKey = "basalt-code"
     public static let retryableKey = "basalt-retryable"
 
+    /// The code a failed call to another server carried (see `rpcError`), if it carried one.
+    static func code(of error: any Error) -> String? {
+        guard let rpc = error as? RPCError else { return (error as? ServerError)?.code }
+        return rpc.metadata[stringValues: codeKey].first(where: { _ in true })
+    }
+
     /// The gRPC error a handler throws for this failure.
     public var rpcError: RPCError {
         var metadata = Metadata()

@@ -105,7 +105,6 @@ extension Region {
         return done
     }
 
-    /// Flushes, then stops accepting reads and writes (as HBase closes a region).
     /// After an open that replayed recovered edits: flushes them into HFiles, then deletes the edits files
     /// (until then they are the only durable copy of those edits).
     public func persistRecoveredEdits() throws {
@@ -115,8 +114,14 @@ extension Region {
         logger.info("persisted recovered edits", metadata: ["region": "\(info.encodedName)", "files": "\(recoveredEditsFiles.count)"])
     }
 
+    /// Flushes while writes still flow (the bulk of the MemStores), then stops writes and flushes what
+    /// arrived meanwhile, then closes: every acknowledged write is in an HFile when this returns.
     public func flushAndClose() throws {
-        if files != nil && !writesStopped.load(ordering: .relaxed) { try flush() }
+        if files != nil && !writesStopped.load(ordering: .relaxed) {
+            try flush()
+            updatesLock.withWriteLock { writesClosed.store(true, ordering: .relaxed) }
+            try flush()
+        }
         close()
         wakeWaiters()
     }

@@ -54,6 +54,8 @@ public final class Region: @unchecked Sendable {
     let encodedNameBytes: [UInt8]
     let tableNameBytes: [UInt8]
     private let closed = Atomic<Bool>(false)
+    /// Set (under the updates lock) when a close begins: writes are refused, reads go on until `closed`.
+    let writesClosed = Atomic<Bool>(false)
     /// Set when the WAL failed under a write (see `stopWritesAfterWALFailure`).
     let writesStopped = Atomic<Bool>(false)
     /// Where the region's HFiles live; nil for a MemStore-only region (it cannot flush).
@@ -222,6 +224,9 @@ public final class Region: @unchecked Sendable {
         guard !cells.isEmpty else { return }
         try updatesLock.withReadLock {
             try checkOpen()
+            if writesClosed.load(ordering: .relaxed) {
+                throw StorageError(.closed, "region \(info.regionNameAsString) is closing")
+            }
             if writesStopped.load(ordering: .relaxed) {
                 throw StorageError(.walFailed, "region \(info.regionNameAsString) takes no more writes after a WAL failure; reopen it to recover from the WAL")
             }

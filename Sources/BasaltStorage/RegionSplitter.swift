@@ -38,26 +38,23 @@ public enum RegionSplitter {
         try fs.deleteTree(RegionFiles.directory(root: root, region: region))
     }
 
-    /// A split point for a closed region, read from its files on disk: the mid row of the largest file
-    /// of the largest family. Nil when there is no row strictly inside the region to split at.
-    public static func midRow(fileSystem fs: any FileSystem, root: String, region: RegionInfo, descriptor: TableDescriptor) throws -> [UInt8]? {
+    /// What a split needs to know of a region, read from its files on disk: whether it still shares
+    /// files with another region (then it must compact before it splits), and a split point, the mid row
+    /// of the largest file of the largest family (nil when no row lies strictly inside the region).
+    public static func inspect(fileSystem fs: any FileSystem, root: String, region: RegionInfo, descriptor: TableDescriptor) throws -> (shared: Bool, midRow: [UInt8]?) {
         let files = RegionFiles(fileSystem: fs, directory: RegionFiles.directory(root: root, region: region), blockCache: nil)
-        var best: (size: Int, path: String)?
-        var storeSizes: [(Int, [String])] = []
+        var shared = false
+        var largest: (size: Int, readers: [HFileReader]) = (-1, [])
         for family in descriptor.families {
             let dir = files.familyDirectory(family)
-            let paths = try fs.list(dir).filter { !$0.hasPrefix(".") }.map { joinPath(dir, $0) }
-            storeSizes.append((try paths.reduce(0) { $0 + (try fs.fileSize($1)) }, paths))
+            let readers = try fs.list(dir).filter { !$0.hasPrefix(".") }.map { try HFileReader(fileSystem: fs, path: joinPath(dir, $0), cache: nil) }
+            if readers.contains(where: { !region.holdsAll(of: $0) }) { shared = true }
+            let size = readers.reduce(0) { $0 + $1.info.dataBytes }
+            if size > largest.size { largest = (size, readers) }
         }
-        guard let largest = storeSizes.max(by: { $0.0 < $1.0 }) else { return nil }
-        for path in largest.1 {
-            let size = try fs.fileSize(path)
-            if best == nil || size > best!.size { best = (size, path) }
-        }
-        guard let best else { return nil }
-        let readers = try largest.1.map { try HFileReader(fileSystem: fs, path: $0, cache: nil) }
-        guard let reader = readers.first(where: { $0.path == best.path }) else { return nil }
-        return try region.acceptableSplitRow(reader.midRow(), firstRow: readers.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 })
+        guard !shared, let file = largest.readers.max(by: { $0.info.dataBytes < $1.info.dataBytes }) else { return (shared, nil) }
+        let first = largest.readers.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 }
+        return (false, region.acceptableSplitRow(try file.midRow(), firstRow: first))
     }
 }
 

@@ -43,7 +43,9 @@ import Testing
         try Self.fill(r, 2000)
         try engine.closeRegion(parent.encodedName)
 
-        let mid = try #require(try RegionSplitter.midRow(fileSystem: fs, root: "root", region: parent, descriptor: Self.descriptor))
+        let inspected = try RegionSplitter.inspect(fileSystem: fs, root: "root", region: parent, descriptor: Self.descriptor)
+        #expect(!inspected.shared)
+        let mid = try #require(inspected.midRow)
         let midIndex = try #require(Int(String(decoding: mid.dropFirst(), as: UTF8.self)))
         #expect(midIndex > 200 && midIndex < 1800, "the mid row \(Bytes.toStringBinary(mid)) is near the middle")
 
@@ -54,6 +56,7 @@ import Testing
         try RegionSplitter.shareFiles(fileSystem: fs, root: "root", from: [parent], to: b, families: Self.descriptor.families)
         try RegionSplitter.removeRegionFiles(fileSystem: fs, root: "root", region: parent)
         #expect(!fs.exists(RegionFiles.directory(root: "root", region: parent)))
+        #expect(try RegionSplitter.inspect(fileSystem: fs, root: "root", region: a, descriptor: Self.descriptor).shared)
 
         let ra = try engine.openRegion(a, descriptor: Self.descriptor)
         let rb = try engine.openRegion(b, descriptor: Self.descriptor)

@@ -207,4 +207,32 @@ final class Flag: Sendable {
         #expect(try fs.list("root/oldWALs").count == 1)
         try engine.close()
     }
+
+    /// A region closed while writes keep arriving (a move, a split): every write acknowledged before the
+    /// close refused them is in its HFiles, so another server opens it without this server's WAL.
+    @Test func closeKeepsEveryWriteAcknowledgedWhileItFlushed() throws {
+        let fs = MemoryFileSystem()
+        let a = try StorageEngine(fileSystem: fs, root: "root", serverName: "rs1", configuration: Self.config { _ in })
+        let r = try Self.region(a)
+        let acked = Mutex<[Int]>([])
+        let writer = Thread {
+            var i = 0
+            while true {
+                do { try r.put(String(format: "k%06d", i), "f", "q", "v") } catch { return }
+                acked.withLock { $0.append(i) }
+                i += 1
+            }
+        }
+        writer.start()
+        #expect(Self.eventually { acked.withLock { $0.count } > 2000 })
+        try a.closeRegion(r.info.encodedName)
+        #expect(Self.eventually { r.isClosed })
+        usleep(50_000)
+        let written = acked.withLock { $0 }
+        let b = try StorageEngine(fileSystem: fs, root: "root", serverName: "rs2", configuration: Self.config { _ in })
+        let again = try Self.region(b)
+        #expect(try again.scanner(Scan()).all().count == written.count)
+        try b.close()
+        try a.close()
+    }
 }
