@@ -7,8 +7,8 @@ import BasaltCore
 /// files to hold just its rows (`Compactor`). Until then the region has "references" and is not split
 /// again. The parents must be closed (flushed) first. Stateless.
 public enum RegionSplitter {
-    /// Links every HFile of each parent, family by family, into `child`'s folder under `root`, after
-    /// removing whatever an earlier attempt left there. Returns the number of files linked.
+    /// Links every live HFile of each parent, family by family, into `child`'s folder under `root` (under
+    /// new names), after removing whatever an earlier attempt left there. Returns the number of files linked.
     @discardableResult
     public static func shareFiles(
         fileSystem fs: any FileSystem, root: String, from parents: [RegionInfo], to child: RegionInfo, families: [ColumnFamilyDescriptor]
@@ -22,8 +22,13 @@ public enum RegionSplitter {
             try fs.createDirectory(to)
             for parent in parents {
                 let from = joinPath(RegionFiles.directory(root: root, region: parent), name)
-                for file in try fs.list(from) where !file.hasPrefix(".") {
-                    try fs.link(joinPath(from, file), to: joinPath(to, file))
+                let readers = try fs.list(from).filter { !$0.hasPrefix(".") }.map { try HFileReader(fileSystem: fs, path: joinPath(from, $0), cache: nil) }
+                // A compaction's inputs left beside its output (a crash before they were deleted) stay behind.
+                let superseded = Set(readers.flatMap(\.info.compactedFrom))
+                for r in readers where !superseded.contains(r.name) {
+                    // A fresh name: the parents' compactions name their inputs, and a name shared with
+                    // another region's file would make this region drop a file it needs.
+                    try fs.link(r.path, to: joinPath(to, RegionFiles.newFileName()))
                     linked += 1
                 }
             }

@@ -105,6 +105,35 @@ import Testing
         try engine.close()
     }
 
+    /// Daughters merged back after only one of them compacted: the compacted one's output names the
+    /// shared files it replaced, and the merged region must not drop the other's copies of them.
+    @Test func mergingSiblingsAfterOneCompactedKeepsEveryRow() throws {
+        let fs = MemoryFileSystem()
+        let engine = try Self.engine(fs)
+        let parent = RegionInfo(table: Self.table, regionId: 1)
+        let r = try engine.openRegion(parent, descriptor: Self.descriptor)
+        for i in 0..<100 { try r.put("a\(i)", "f", "q", "v") }
+        try r.flush()
+        for i in 0..<100 { try r.put("z\(i)", "f", "q", "v") }
+        try engine.closeRegion(parent.encodedName)
+        let a = RegionInfo(table: Self.table, startKey: [], endKey: Bytes.of("m"), regionId: 2)
+        let b = RegionInfo(table: Self.table, startKey: Bytes.of("m"), endKey: [], regionId: 2)
+        for d in [a, b] { try RegionSplitter.shareFiles(fileSystem: fs, root: "root", from: [parent], to: d, families: Self.descriptor.families) }
+        // Opened without an engine, so nothing compacts unless asked: only B does.
+        let pool = MemStoreChunkPool()
+        func open(_ info: RegionInfo) throws -> Region {
+            try Region(info: info, descriptor: Self.descriptor, wal: nil, pool: pool, files: RegionFiles(fileSystem: fs, directory: RegionFiles.directory(root: "root", region: info), blockCache: nil))
+        }
+        let rb = try open(b)
+        try rb.compact(major: true)
+        rb.close()
+        #expect(try open(a).hasReferences)
+        let merged = RegionInfo(table: Self.table, regionId: 3)
+        try RegionSplitter.shareFiles(fileSystem: fs, root: "root", from: [a, b], to: merged, families: Self.descriptor.families)
+        #expect(try Self.rows(try open(merged)).count == 200)
+        try engine.close()
+    }
+
     @Test func aRegionTooSmallOrSharedHasNoSplitPoint() throws {
         let fs = MemoryFileSystem()
         let engine = try Self.engine(fs)
