@@ -38,6 +38,10 @@ public final class ResultScanner: AsyncSequence {
 
     /// The next row, or nil when the scan is done.
     public func next() async throws -> RowResult? {
+        if scan.limit > 0 && rowsReturned >= scan.limit {
+            await close()
+            return nil
+        }
         while bufferIndex >= buffer.count {
             buffer.removeAll(keepingCapacity: true)
             bufferIndex = 0

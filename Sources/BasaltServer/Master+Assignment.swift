@@ -41,15 +41,21 @@ extension Master {
         }
     }
 
-    /// Asks a server to flush and close a region. A server that cannot be reached holds nothing.
-    func closeRegion(_ region: RegionInfo, on server: ServerName) async throws {
+    /// Asks a server to flush and close a region. A server that cannot be reached holds nothing, and a
+    /// region the server does not hold is closed already; with `confirmed`, both are errors instead (a
+    /// split or merge must know every edit is in the region's files).
+    func closeRegion(_ region: RegionInfo, on server: ServerName, confirmed: Bool = false) async throws {
         var request = Basalt_CloseRegionRequest()
         request.region.regionName = Data(region.regionName)
         request.flush = true
         do {
             _ = try await connections.admin(server).closeRegion(request)
         } catch {
-            if ServerError.code(of: error) == ServerError.Kind.notServingRegion.rawValue { return }  // already closed
+            if ServerError.code(of: error) == ServerError.Kind.notServingRegion.rawValue {
+                if confirmed { throw ServerError(.pleaseHoldOn, "\(server) does not hold \(region.regionNameAsString); it cannot be closed with a flush") }
+                return
+            }
+            if confirmed { throw ServerError(.io, "closing \(region.regionNameAsString) on \(server) failed: \(error)") }
             let live = (try? await liveServers()) ?? []
             guard live.contains(server) else {
                 logger.warning("closing a region on a server that is gone", metadata: ["region": "\(region.encodedName)", "server": "\(server)"])

@@ -29,10 +29,14 @@ extension Master {
         let parent = loc.region
         guard parent.table != .meta else { throw ServerError(.invalidArgument, "hbase:meta is not split") }
         guard try await tableState(parent.table) == .enabled else { throw ServerError(.tableNotEnabled, "table \(parent.table) is not enabled") }
-        guard loc.state == "OPEN", !loc.split, let server = loc.server else {
+        guard !loc.split else { throw ServerError(.invalidArgument, "region \(parent.encodedName) has already been split") }
+        guard loc.state == "OPEN", let server = loc.server else {
             throw ServerError(.pleaseHoldOn, "region \(parent.encodedName) is \(loc.state), not open: it cannot split now")
         }
         let descriptor = try readDescriptor(parent.table)
+        if let splitPoint, parent.acceptableSplitRow(splitPoint) == nil {
+            throw ServerError(.invalidArgument, "split point '\(Bytes.toStringBinary(splitPoint))' is not strictly inside region \(parent.regionNameAsString) (start '\(Bytes.toStringBinary(parent.startKey))', end '\(Bytes.toStringBinary(parent.endKey))')")
+        }
         // The parent's data on disk decides: flush what its MemStores hold first.
         var flush = Basalt_FlushRegionRequest()
         flush.region.regionName = Data(parent.regionName)
@@ -46,10 +50,7 @@ extension Master {
         }
         let row: [UInt8]
         if let splitPoint {
-            guard let ok = parent.acceptableSplitRow(splitPoint) else {
-                throw ServerError(.invalidArgument, "split point '\(Bytes.toStringBinary(splitPoint))' is not strictly inside region \(parent.regionNameAsString) (start '\(Bytes.toStringBinary(parent.startKey))', end '\(Bytes.toStringBinary(parent.endKey))')")
-            }
-            row = ok
+            row = splitPoint
         } else {
             guard let mid else { throw ServerError(.invalidArgument, "region \(parent.regionNameAsString) has no row to split at: too little data") }
             row = mid
@@ -72,7 +73,7 @@ extension Master {
         splitting.daughters = [a, b]
         try await writeMeta([.put(try MetaRow.put(splitting))])
         do {
-            if let server { try await closeRegion(parent, on: server) }
+            if let server { try await closeRegion(parent, on: server, confirmed: true) }
             try await Task.detached {
                 let fs = POSIXFileSystem()
                 for d in [a, b] { try RegionSplitter.shareFiles(fileSystem: fs, root: root, from: [parent], to: d, families: descriptor.families) }
@@ -87,9 +88,14 @@ extension Master {
                 .put(try MetaRow.put(.init(region: b, server: nil, state: "SPLITTING_NEW"))),
             ], atomic: true)
         } catch {
-            logger.error("split failed; rolling back", metadata: ["region": "\(parent.encodedName)", "error": "\(error)"])
-            try? await rollBackSplit(splitting, descriptor: descriptor)
-            throw error
+            // A meta write can fail in the answer yet be applied: then the split goes on.
+            if let now = try? await findRegion(encodedName: parent.encodedName), now.split {
+                logger.warning("split's meta update reported an error but was applied; finishing", metadata: ["region": "\(parent.encodedName)", "error": "\(error)"])
+            } else {
+                logger.error("split failed; rolling back", metadata: ["region": "\(parent.encodedName)", "error": "\(error)"])
+                try? await rollBackSplit(splitting, descriptor: descriptor)
+                throw error
+            }
         }
         // Past the point of no return: the daughters replace the parent.
         try await assign([(a, server), (b, server)], descriptor: descriptor)
@@ -104,7 +110,7 @@ extension Master {
         try await Task.detached {
             for d in daughters { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: d) }
         }.value
-        try await writeMeta([.delete(MetaRow.clearSplitAndMerge(loc))])
+        try await writeMeta([.delete(MetaRow.clearSplitAndMerge(loc))] + daughters.map { .delete(Delete(row: $0.regionName)) })
         if let server = loc.server { try await closeRegion(loc.region, on: server) }
         try await assign([(loc.region, loc.server)], descriptor: descriptor)
     }
@@ -129,8 +135,24 @@ extension Master {
                 throw ServerError(.invalidArgument, "regions \(a.region.encodedName) and \(b.region.encodedName) are not adjacent: only neighbours merge")
             }
             guard try await tableState(table) == .enabled else { throw ServerError(.tableNotEnabled, "table \(table) is not enabled") }
-            for p in parents where p.state != "OPEN" || p.split {
+            for p in parents where p.split {
+                throw ServerError(.invalidArgument, "region \(p.region.encodedName) has been split; merge its daughters instead")
+            }
+            for p in parents where p.state != "OPEN" {
                 throw ServerError(.pleaseHoldOn, "region \(p.region.encodedName) is \(p.state), not open: it cannot merge now")
+            }
+            // As HBase: a region still sharing files with its parent does not merge (its deletes may not
+            // cover the shared files yet).
+            let root = configuration.root
+            let descriptor = try readDescriptor(table)
+            for p in parents {
+                let region = p.region
+                let shared = try await Task.detached {
+                    try RegionSplitter.inspect(fileSystem: POSIXFileSystem(), root: root, region: region, descriptor: descriptor).shared
+                }.value
+                if shared {
+                    throw ServerError(.invalidArgument, "region \(region.encodedName) still shares files with the region it came from; it can merge once its compaction has rewritten them (major_compact it)")
+                }
             }
             let id = max(Int64(Date().timeIntervalSince1970 * 1000), a.region.regionId + 1, b.region.regionId + 1)
             let merged = RegionInfo(table: table, startKey: a.region.startKey, endKey: b.region.endKey, regionId: id)
@@ -152,7 +174,7 @@ extension Master {
         }
         try await writeMeta(mutations, atomic: true)
         do {
-            for p in parents { if let s = p.server { try await closeRegion(p.region, on: s) } }
+            for p in parents { if let s = p.server { try await closeRegion(p.region, on: s, confirmed: true) } }
             try await Task.detached {
                 try RegionSplitter.shareFiles(fileSystem: POSIXFileSystem(), root: root, from: parentInfos, to: merged, families: descriptor.families)
             }.value
@@ -162,9 +184,14 @@ extension Master {
             for p in parents { commit.append(.delete(Delete(row: p.region.regionName))) }
             try await writeMeta(commit, atomic: true)
         } catch {
-            logger.error("merge failed; rolling back", metadata: ["merged": "\(merged.encodedName)", "error": "\(error)"])
-            try? await rollBackMerge(child, parents: parents, descriptor: descriptor)
-            throw error
+            // A meta write can fail in the answer yet be applied: then the merge goes on.
+            if let now = try? await findRegion(encodedName: merged.encodedName), now.state == "CLOSED" {
+                logger.warning("merge's meta update reported an error but was applied; finishing", metadata: ["merged": "\(merged.encodedName)", "error": "\(error)"])
+            } else {
+                logger.error("merge failed; rolling back", metadata: ["merged": "\(merged.encodedName)", "error": "\(error)"])
+                try? await rollBackMerge(child, parents: parents, descriptor: descriptor)
+                throw error
+            }
         }
         try await assign([(merged, parents[0].server)], descriptor: descriptor)
         try await finishMerge(MetaRow.Location(region: merged, server: nil, state: "OPEN", mergeParents: parentInfos))

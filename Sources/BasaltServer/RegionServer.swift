@@ -117,7 +117,8 @@ public final class RegionServer: Sendable {
                 do {
                     try await self.requestSplit(region.info, at: point)
                 } catch {
-                    self.logger.info("split request not carried out", metadata: ["region": "\(region.info.encodedName)", "error": "\(error)"])
+                    self.logger.info("split request not carried out; asking again in a minute at the earliest", metadata: ["region": "\(region.info.encodedName)", "error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(60))
                 }
                 region.splitRequestEnded()
             }

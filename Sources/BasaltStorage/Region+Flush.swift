@@ -120,7 +120,12 @@ extension Region {
         if files != nil && !writesStopped.load(ordering: .relaxed) {
             try flush()
             updatesLock.withWriteLock { writesClosed.store(true, ordering: .relaxed) }
-            try flush()
+            do {
+                try flush()
+            } catch {
+                writesClosed.store(false, ordering: .relaxed)
+                throw error
+            }
         }
         close()
         wakeWaiters()

@@ -22,13 +22,14 @@ public enum RegionSplitter {
             try fs.createDirectory(to)
             for parent in parents {
                 let from = joinPath(RegionFiles.directory(root: root, region: parent), name)
-                let readers = try fs.list(from).filter { !$0.hasPrefix(".") }.map { try HFileReader(fileSystem: fs, path: joinPath(from, $0), cache: nil) }
+                let (readers, unreadable) = try openFiles(fs, from)
                 // A compaction's inputs left beside its output (a crash before they were deleted) stay behind.
                 let superseded = Set(readers.flatMap(\.info.compactedFrom))
-                for r in readers where !superseded.contains(r.name) {
-                    // A fresh name: the parents' compactions name their inputs, and a name shared with
-                    // another region's file would make this region drop a file it needs.
-                    try fs.link(r.path, to: joinPath(to, RegionFiles.newFileName()))
+                // A fresh name: the parents' compactions name their inputs, and a name shared with another
+                // region's file would make this region drop a file it needs. A file that cannot be opened
+                // goes along too: the new region's open sets it aside, as the parent's would.
+                for path in readers.filter({ !superseded.contains($0.name) }).map(\.path) + unreadable {
+                    try fs.link(path, to: joinPath(to, RegionFiles.newFileName()))
                     linked += 1
                 }
             }
@@ -36,6 +37,22 @@ public enum RegionSplitter {
         }
         try fs.syncDirectory(target)
         return linked
+    }
+
+    /// The HFiles of a family folder, opened, and the paths of those that exist but cannot be opened; a
+    /// file deleted meanwhile (a compaction's input going away) is left out.
+    static func openFiles(_ fs: any FileSystem, _ dir: String) throws -> ([HFileReader], [String]) {
+        var readers: [HFileReader] = []
+        var unreadable: [String] = []
+        for name in try fs.list(dir) where !name.hasPrefix(".") {
+            let path = joinPath(dir, name)
+            do {
+                readers.append(try HFileReader(fileSystem: fs, path: path, cache: nil))
+            } catch {
+                if fs.exists(path) { unreadable.append(path) }
+            }
+        }
+        return (readers, unreadable)
     }
 
     /// Removes a region's folder and everything in it (the files it shared stay with their other names).
@@ -52,7 +69,9 @@ public enum RegionSplitter {
         var largest: (size: Int, readers: [HFileReader]) = (-1, [])
         for family in descriptor.families {
             let dir = files.familyDirectory(family)
-            let readers = try fs.list(dir).filter { !$0.hasPrefix(".") }.map { try HFileReader(fileSystem: fs, path: joinPath(dir, $0), cache: nil) }
+            let all = try openFiles(fs, dir).0
+            let superseded = Set(all.flatMap(\.info.compactedFrom))
+            let readers = all.filter { !superseded.contains($0.name) }
             if readers.contains(where: { !region.holdsAll(of: $0) }) { shared = true }
             let size = readers.reduce(0) { $0 + $1.info.dataBytes }
             if size > largest.size { largest = (size, readers) }

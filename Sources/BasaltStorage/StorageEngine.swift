@@ -157,7 +157,13 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     /// Flushes and closes a region, and forgets it.
     public func closeRegion(_ encodedName: String) throws {
         guard let r = regionsLock.withLock({ regions.removeValue(forKey: encodedName) }) else { return }
-        try r.flushAndClose()
+        do {
+            try r.flushAndClose()
+        } catch {
+            // Still open, its edits in the WAL: it keeps serving, and the close may be tried again.
+            if !r.isClosed { regionsLock.withLock { regions[encodedName] = r } }
+            throw error
+        }
         globalSize.subtract(r.memStoreSize, ordering: .relaxed)
     }
 
