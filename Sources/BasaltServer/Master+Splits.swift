@@ -99,17 +99,14 @@ extension Master {
         }
         // Past the point of no return: the daughters replace the parent.
         try await assign([(a, server), (b, server)], descriptor: descriptor)
-        try await Task.detached { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: parent) }.value
+        try await removeRegionFolders([parent])
         logger.info("split region", metadata: ["parent": "\(parent.encodedName)", "at": "\(Bytes.toStringBinary(b.startKey))", "daughters": "\(a.encodedName) \(b.encodedName)"])
     }
 
     /// Undoes a split that did not reach meta: removes the daughters' folders and reopens the parent.
     private func rollBackSplit(_ loc: MetaRow.Location, descriptor: TableDescriptor) async throws {
-        let root = configuration.root
         let daughters = loc.daughters
-        try await Task.detached {
-            for d in daughters { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: d) }
-        }.value
+        try await removeRegionFolders(daughters)
         try await writeMeta([.delete(MetaRow.clearSplitAndMerge(loc))] + daughters.map { .delete(Delete(row: $0.regionName)) })
         if let server = loc.server { try await closeRegion(loc.region, on: server) }
         try await assign([(loc.region, loc.server)], descriptor: descriptor)
@@ -200,9 +197,8 @@ extension Master {
 
     /// Undoes a merge that did not reach meta: drops the merged region's row and folder, reopens the parents.
     private func rollBackMerge(_ child: MetaRow.Location, parents: [MetaRow.Location], descriptor: TableDescriptor) async throws {
-        let root = configuration.root
         let merged = child.region
-        try await Task.detached { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: merged) }.value
+        try await removeRegionFolders([merged])
         try await writeMeta([.delete(Delete(row: merged.regionName))])
         for p in parents { if let s = p.server { try await closeRegion(p.region, on: s) } }
         try await assign(parents.map { ($0.region, $0.server) }, descriptor: descriptor)
@@ -210,12 +206,16 @@ extension Master {
 
     /// After a merge reached meta: the parents' folders go, then the merge columns.
     private func finishMerge(_ merged: MetaRow.Location) async throws {
-        let root = configuration.root
-        let parents = merged.mergeParents
-        try await Task.detached {
-            for p in parents { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: p) }
-        }.value
+        try await removeRegionFolders(merged.mergeParents)
         try await writeMeta([.delete(MetaRow.clearSplitAndMerge(merged))])
+    }
+
+    /// Deletes regions' folders (files they shared keep their other names), off the cooperative pool.
+    private func removeRegionFolders(_ regions: [RegionInfo]) async throws {
+        let root = configuration.root
+        try await Task.detached {
+            for r in regions { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: r) }
+        }.value
     }
 
     /// At master start, before regions are reassigned: a split or merge that stopped before its meta
@@ -223,14 +223,12 @@ extension Master {
     /// cleaned up. Their regions then open through the ordinary reassignment.
     func recoverSplitsAndMerges() async throws {
         let locations = try await scanMeta(start: [], stop: []).compactMap { try MetaRow.parse($0) }
-        let root = configuration.root
         for loc in locations {
             if loc.state == "SPLITTING" && !loc.split {
                 logger.info("rolling back an unfinished split", metadata: ["region": "\(loc.region.encodedName)"])
                 try await rollBackSplit(loc, descriptor: try readDescriptor(loc.region.table))
             } else if loc.split && loc.offline {
-                let parent = loc.region
-                try await Task.detached { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: parent) }.value
+                try await removeRegionFolders([loc.region])
             } else if loc.state == "MERGING_NEW" {
                 logger.info("rolling back an unfinished merge", metadata: ["region": "\(loc.region.encodedName)"])
                 let names = Set(loc.mergeParents.map(\.encodedName))

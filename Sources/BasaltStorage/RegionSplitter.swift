@@ -76,9 +76,16 @@ public enum RegionSplitter {
             let size = readers.reduce(0) { $0 + $1.info.dataBytes }
             if size > largest.size { largest = (size, readers) }
         }
-        guard !shared, let file = largest.readers.max(by: { $0.info.dataBytes < $1.info.dataBytes }) else { return (shared, nil) }
-        let first = largest.readers.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 }
-        return (false, region.acceptableSplitRow(try file.midRow(), firstRow: first))
+        guard !shared else { return (true, nil) }
+        return (false, try splitRow(region, largestStore: largest.readers))
+    }
+
+    /// The mid row of the store's largest file, when it lies strictly after the store's first row and
+    /// inside the region.
+    static func splitRow(_ region: RegionInfo, largestStore files: [HFileReader]) throws -> [UInt8]? {
+        guard let file = files.max(by: { $0.info.dataBytes < $1.info.dataBytes }) else { return nil }
+        let first = files.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 }
+        return region.acceptableSplitRow(try file.midRow(), firstRow: first)
     }
 }
 
@@ -112,9 +119,6 @@ extension Region {
     /// strictly inside the region. Nil when the region cannot split (shared files, too little data).
     public func splitPoint() throws -> [UInt8]? {
         guard !hasReferences, let store = stores.max(by: { $0.storeFileSize < $1.storeFileSize }) else { return nil }
-        let files = store.storeFiles
-        guard let file = files.max(by: { $0.info.dataBytes < $1.info.dataBytes }) else { return nil }
-        let first = files.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 }
-        return info.acceptableSplitRow(try file.midRow(), firstRow: first)
+        return try RegionSplitter.splitRow(info, largestStore: store.storeFiles)
     }
 }
