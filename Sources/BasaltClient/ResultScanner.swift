@@ -128,23 +128,30 @@ public final class ResultScanner: AsyncSequence {
     private func call(_ request: Basalt_ScanRequest) async throws -> Basalt_ScanResponse {
         var request = request
         var attempt = 0
+        var relocate = false
         while true {
             do {
+                if relocate {
+                    // The relocation itself may meet a region still in transition (a merge or split
+                    // not yet open): that counts as one more attempt, not a failure of the scan.
+                    try await resumeAfterLastRow()
+                    relocate = false
+                    request = Basalt_ScanRequest()
+                    request.numberOfRows = UInt32(clamping: caching)
+                    request.maxResultSize = UInt64(connection.scannerMaxResultSize)
+                    request.region.regionName = Data(current?.region.regionName ?? [])
+                    request.scan = Basalt_Scan(regionScan())
+                }
                 guard let current else { throw ClientError.regionInTransition("no region to scan") }
                 return try await connection.servers.data(current.server).scan(request)
             } catch {
                 let e = ClientError(error)
-                guard e.isRetryable, e.invalidatesLocation else { throw e }
+                guard e.isRetryable, relocate || e.invalidatesLocation else { throw e }
                 attempt += 1
                 if attempt >= connection.retry.retries { throw ClientError.retriesExhausted(attempt, last: e) }
                 if let failed = current { connection.invalidate(failed, because: e) }
                 try await Task.sleep(for: connection.retry.pause(beforeAttempt: attempt))
-                try await resumeAfterLastRow()
-                request = Basalt_ScanRequest()
-                request.numberOfRows = UInt32(clamping: caching)
-                request.maxResultSize = UInt64(connection.scannerMaxResultSize)
-                request.region.regionName = Data(current?.region.regionName ?? [])
-                request.scan = Basalt_Scan(regionScan())
+                relocate = true
             }
         }
     }
