@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "BasaltProtocol", targets: ["BasaltProtocol"]),
         .library(name: "BasaltServer", targets: ["BasaltServer"]),
         .library(name: "BasaltClient", targets: ["BasaltClient"]),
+        .library(name: "BasaltShell", targets: ["BasaltShell"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -85,6 +86,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "BasaltShell",
+            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltClient"]
+        ),
+        .target(
             name: "BasaltTestSupport",
             dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltServer", "BasaltClient"]
         ),
@@ -97,6 +102,7 @@ let package = Package(
                 "BasaltProtocol",
                 "BasaltServer",
                 "BasaltClient",
+                "BasaltShell",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,6 +122,11 @@ let package = Package(
         .testTarget(
             name: "BasaltClientTests",
             dependencies: ["BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
+        ),
+        .testTarget(
+            name: "BasaltShellTests",
+            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltClient", "BasaltShell", "BasaltTestSupport"],
+            exclude: ["Scripts"]
         ),
         .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltTestSupport"]),
     ],

@@ -9,7 +9,7 @@ import Synchronization
 /// `Admin` made from it. Create one per process and share it; safe to share across tasks.
 public final class Connection: Sendable {
     public let configuration: BasaltConfiguration
-    let coordination: any Coordination
+    public let coordination: any Coordination
     private let ownsCoordination: Bool
     let servers = ServerConnections()
     let cache = LocationCache()

@@ -24,4 +24,22 @@ public struct TableDescriptor: Sendable, Hashable {
     }
 
     public func family(named name: [UInt8]) -> ColumnFamilyDescriptor? { families.first { $0.name == name } }
+
+    /// Replaces the family of the same name, or adds it.
+    public mutating func setFamily(_ family: ColumnFamilyDescriptor) throws {
+        try family.validate()
+        families.removeAll { $0.name == family.name }
+        try addFamily(family)
+    }
+
+    /// Removes a family; a table keeps at least one.
+    public mutating func removeFamily(named name: [UInt8]) throws {
+        guard family(named: name) != nil else {
+            throw CoreError(.invalidArgument, "table '\(self.name)' has no column family '\(Bytes.toStringBinary(name))'")
+        }
+        guard families.count > 1 else {
+            throw CoreError(.invalidArgument, "column family '\(Bytes.toStringBinary(name))' is the last of table '\(self.name)': a table needs at least one")
+        }
+        families.removeAll { $0.name == name }
+    }
 }

@@ -50,8 +50,18 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     func compactRegion(request: Basalt_CompactRegionRequest, context: ServerContext) async throws -> Basalt_CompactRegionResponse {
         try await server.serve { engine in
             let region = try RegionServer.region(request.region, in: engine)
-            _ = try region.compact(major: request.major)
+            _ = try region.compact(major: request.major, family: request.family.isEmpty ? nil : Array(request.family))
             return Basalt_CompactRegionResponse()
+        }
+    }
+
+    /// Finishes the current WAL file and starts the next (HBase's `wal_roll`).
+    func rollWALWriter(request: Basalt_RollWALWriterRequest, context: ServerContext) async throws -> Basalt_RollWALWriterResponse {
+        try await server.serve { engine in
+            try engine.wal.roll()
+            var response = Basalt_RollWALWriterResponse()
+            response.walFiles = UInt32(clamping: engine.wal.fileCount)
+            return response
         }
     }
 
@@ -110,6 +120,10 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         l.region = Basalt_RegionInfo(region.info)
         l.memstoreBytes = UInt64(max(0, region.memStoreSize))
         l.maxSequenceID = region.maxSequenceId
+        l.storeFileBytes = UInt64(region.storeFileSize)
+        l.storeFiles = UInt32(clamping: region.storeFileCount)
+        l.readRequests = UInt64(region.readRequestCount)
+        l.writeRequests = UInt64(region.writeRequestCount)
         return l
     }
 }

@@ -14,6 +14,14 @@ extension Region {
     }
     /// The most HFiles any store of the region holds.
     public var storeFileCountMax: Int { maxStoreFiles.load(ordering: .relaxed) }
+    /// Bytes in the region's store files, over all families.
+    public var storeFileSize: Int { stores.reduce(0) { $0 + $1.storeFileSize } }
+    /// Store files over all families.
+    public var storeFileCount: Int { stores.reduce(0) { $0 + $1.fileCount } }
+    /// Gets and scans served since the region opened.
+    public var readRequestCount: Int { readRequests.load(ordering: .relaxed) }
+    /// Write batches applied since the region opened.
+    public var writeRequestCount: Int { writeRequests.load(ordering: .relaxed) }
 
     /// Writes the MemStores to HFiles: snapshot (with writes held off for an instant) → one HFile per
     /// store (temporary name, fsync, rename) → each store swaps its snapshot for the file → the region
@@ -71,14 +79,17 @@ extension Region {
 
     /// Compacts each store: `major` rewrites all its files (dropping deleted, expired and surplus
     /// versions); otherwise the ratio-based selection picks files, if any qualify. Reads go on meanwhile.
-    /// Returns the number of stores compacted.
+    /// Returns the number of stores compacted. `family` limits it to one column family.
     @discardableResult
-    public func compact(major: Bool) throws -> Int {
+    public func compact(major: Bool, family: [UInt8]? = nil) throws -> Int {
         guard files != nil else { throw StorageError(.invalidArgument, "region \(info.regionNameAsString) has no data folder: it cannot compact") }
         try checkOpen()
+        if let family, store(named: family) == nil {
+            throw StorageError(.noSuchColumnFamily, "column family '\(Bytes.toStringBinary(family))' does not exist in table '\(info.table)'; it has \(descriptor.families.map(\.nameAsString))")
+        }
         let policy = configuration.compaction
         var done = 0
-        for store in stores {
+        for store in stores where family == nil || store.family.name == family {
             let chosen = store.beginCompaction { files in
                 // Claimed under the store's lock: a region closing after this waits for the compaction.
                 if isClosed { return nil }

@@ -75,6 +75,9 @@ public final class Region: @unchecked Sendable {
     let flushRequested = Atomic<Bool>(false)
     /// The most files any store holds (kept current by flushes and compactions).
     let maxStoreFiles = Atomic<Int>(0)
+    /// Reads (gets and scanner opens) and write batches served, for `list_regions` and `status`.
+    let readRequests = Atomic<Int>(0)
+    let writeRequests = Atomic<Int>(0)
     /// Serialises flushes (and a compaction's swap) of this region.
     let flushLock = Lock()
     /// A snapshot whose flush has not completed yet: its sequence id and accounted bytes. Under `flushLock`.
@@ -222,6 +225,7 @@ public final class Region: @unchecked Sendable {
     /// `Cell.latestTimestamp` are written at `now`.
     func applyLocked(_ cells: [Cell], durability: Durability, now: Int64) throws {
         guard !cells.isEmpty else { return }
+        writeRequests.add(1, ordering: .relaxed)
         try updatesLock.withReadLock {
             try checkOpen()
             if writesClosed.load(ordering: .relaxed) {
@@ -376,6 +380,7 @@ public final class Region: @unchecked Sendable {
         guard info.contains(row: get.row) else {
             throw StorageError(.wrongRegion, "row '\(Bytes.toStringBinary(get.row.prefix(64)))' is outside region \(info.regionNameAsString)")
         }
+        readRequests.add(1, ordering: .relaxed)
         return try getLocked(get, now: clock())
     }
 
@@ -392,6 +397,7 @@ public final class Region: @unchecked Sendable {
     /// Opens a scanner fixed at the current read point.
     public func scanner(_ scan: Scan) throws -> RegionScanner {
         try checkOpen()
+        readRequests.add(1, ordering: .relaxed)
         return try scanner(scan, now: clock())
     }
 

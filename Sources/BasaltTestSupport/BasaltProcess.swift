@@ -30,9 +30,20 @@ public struct BasaltProcess: Sendable {
         return (p, out, err)
     }
 
-    /// Runs to completion; returns the exit status and both outputs.
-    public func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let (p, out, err) = try start(arguments)
+    /// Runs to completion, with `input` on stdin (none when nil); returns the exit status and both outputs.
+    public func run(_ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input == nil ? FileHandle.nullDevice : inPipe
+        try p.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -113,6 +113,19 @@ public enum Basalt_AdminService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RollWALWriter" metadata.
+        public enum RollWALWriter: Sendable {
+            /// Request type for "RollWALWriter".
+            public typealias Input = Basalt_RollWALWriterRequest
+            /// Response type for "RollWALWriter".
+            public typealias Output = Basalt_RollWALWriterResponse
+            /// Descriptor for "RollWALWriter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "basalt.AdminService"),
+                method: "RollWALWriter",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "basalt.AdminService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             OpenRegion.descriptor,
@@ -121,7 +134,8 @@ public enum Basalt_AdminService: Sendable {
             CompactRegion.descriptor,
             SplitRegion.descriptor,
             GetOnlineRegions.descriptor,
-            GetServerInfo.descriptor
+            GetServerInfo.descriptor,
+            RollWALWriter.descriptor
         ]
     }
 }
@@ -245,6 +259,20 @@ extension Basalt_AdminService {
             request: GRPCCore.StreamingServerRequest<Basalt_GetServerInfoRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Basalt_GetServerInfoResponse>
+
+        /// Handle the "RollWALWriter" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Basalt_RollWALWriterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Basalt_RollWALWriterResponse` messages.
+        func rollWALWriter(
+            request: GRPCCore.StreamingServerRequest<Basalt_RollWALWriterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Basalt_RollWALWriterResponse>
     }
 
     /// Service protocol for the "basalt.AdminService" service.
@@ -352,6 +380,20 @@ extension Basalt_AdminService {
             request: GRPCCore.ServerRequest<Basalt_GetServerInfoRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Basalt_GetServerInfoResponse>
+
+        /// Handle the "RollWALWriter" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Basalt_RollWALWriterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Basalt_RollWALWriterResponse` message.
+        func rollWALWriter(
+            request: GRPCCore.ServerRequest<Basalt_RollWALWriterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Basalt_RollWALWriterResponse>
     }
 
     /// Simple service protocol for the "basalt.AdminService" service.
@@ -457,6 +499,20 @@ extension Basalt_AdminService {
             request: Basalt_GetServerInfoRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Basalt_GetServerInfoResponse
+
+        /// Handle the "RollWALWriter" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Basalt_RollWALWriterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Basalt_RollWALWriterResponse` to respond with.
+        func rollWALWriter(
+            request: Basalt_RollWALWriterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Basalt_RollWALWriterResponse
     }
 }
 
@@ -541,6 +597,17 @@ extension Basalt_AdminService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Basalt_AdminService.Method.RollWALWriter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Basalt_RollWALWriterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Basalt_RollWALWriterResponse>(),
+            handler: { request, context in
+                try await self.rollWALWriter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -618,6 +685,17 @@ extension Basalt_AdminService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Basalt_GetServerInfoResponse> {
         let response = try await self.getServerInfo(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func rollWALWriter(
+        request: GRPCCore.StreamingServerRequest<Basalt_RollWALWriterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Basalt_RollWALWriterResponse> {
+        let response = try await self.rollWALWriter(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -712,6 +790,19 @@ extension Basalt_AdminService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Basalt_GetServerInfoResponse> {
         return GRPCCore.ServerResponse<Basalt_GetServerInfoResponse>(
             message: try await self.getServerInfo(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func rollWALWriter(
+        request: GRPCCore.ServerRequest<Basalt_RollWALWriterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Basalt_RollWALWriterResponse> {
+        return GRPCCore.ServerResponse<Basalt_RollWALWriterResponse>(
+            message: try await self.rollWALWriter(
                 request: request.message,
                 context: context
             ),
@@ -860,6 +951,25 @@ extension Basalt_AdminService {
             deserializer: some GRPCCore.MessageDeserializer<Basalt_GetServerInfoResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_GetServerInfoResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RollWALWriter" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Basalt_RollWALWriterRequest` message.
+        ///   - serializer: A serializer for `Basalt_RollWALWriterRequest` messages.
+        ///   - deserializer: A deserializer for `Basalt_RollWALWriterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func rollWALWriter<Result>(
+            request: GRPCCore.ClientRequest<Basalt_RollWALWriterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Basalt_RollWALWriterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Basalt_RollWALWriterResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_RollWALWriterResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1088,6 +1198,36 @@ extension Basalt_AdminService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "RollWALWriter" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Basalt_RollWALWriterRequest` message.
+        ///   - serializer: A serializer for `Basalt_RollWALWriterRequest` messages.
+        ///   - deserializer: A deserializer for `Basalt_RollWALWriterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func rollWALWriter<Result>(
+            request: GRPCCore.ClientRequest<Basalt_RollWALWriterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Basalt_RollWALWriterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Basalt_RollWALWriterResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_RollWALWriterResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Basalt_AdminService.Method.RollWALWriter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1264,6 +1404,31 @@ extension Basalt_AdminService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Basalt_GetServerInfoRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Basalt_GetServerInfoResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RollWALWriter" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Basalt_RollWALWriterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rollWALWriter<Result>(
+        request: GRPCCore.ClientRequest<Basalt_RollWALWriterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_RollWALWriterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.rollWALWriter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Basalt_RollWALWriterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Basalt_RollWALWriterResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1470,6 +1635,35 @@ extension Basalt_AdminService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getServerInfo(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RollWALWriter" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rollWALWriter<Result>(
+        _ message: Basalt_RollWALWriterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_RollWALWriterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Basalt_RollWALWriterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.rollWALWriter(
             request: request,
             options: options,
             onResponse: handleResponse

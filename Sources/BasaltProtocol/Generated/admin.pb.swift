@@ -158,6 +158,9 @@ public nonisolated struct Basalt_CompactRegionRequest: Sendable {
 
   public var major: Bool = false
 
+  /// empty: every family
+  public var family: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -261,6 +264,29 @@ public nonisolated struct Basalt_RegionLoad: Sendable {
   public init() {}
 
   fileprivate var _region: Basalt_RegionInfo? = nil
+}
+
+public nonisolated struct Basalt_RollWALWriterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Basalt_RollWALWriterResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// WAL files after the roll
+  public var walFiles: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Basalt_GetOnlineRegionsRequest: Sendable {
@@ -537,7 +563,7 @@ nonisolated extension Basalt_FlushRegionResponse: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Basalt_CompactRegionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CompactRegionRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}region\0\u{1}major\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}region\0\u{1}major\0\u{1}family\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -547,6 +573,7 @@ nonisolated extension Basalt_CompactRegionRequest: SwiftProtobuf.Message, SwiftP
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._region) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.major) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.family) }()
       default: break
       }
     }
@@ -563,12 +590,16 @@ nonisolated extension Basalt_CompactRegionRequest: SwiftProtobuf.Message, SwiftP
     if self.major != false {
       try visitor.visitSingularBoolField(value: self.major, fieldNumber: 2)
     }
+    if !self.family.isEmpty {
+      try visitor.visitSingularBytesField(value: self.family, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Basalt_CompactRegionRequest, rhs: Basalt_CompactRegionRequest) -> Bool {
     if lhs._region != rhs._region {return false}
     if lhs.major != rhs.major {return false}
+    if lhs.family != rhs.family {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -730,6 +761,55 @@ nonisolated extension Basalt_RegionLoad: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.readRequests != rhs.readRequests {return false}
     if lhs.writeRequests != rhs.writeRequests {return false}
     if lhs.maxSequenceID != rhs.maxSequenceID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Basalt_RollWALWriterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollWALWriterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Basalt_RollWALWriterRequest, rhs: Basalt_RollWALWriterRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Basalt_RollWALWriterResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RollWALWriterResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}wal_files\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.walFiles) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.walFiles != 0 {
+      try visitor.visitSingularUInt32Field(value: self.walFiles, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Basalt_RollWALWriterResponse, rhs: Basalt_RollWALWriterResponse) -> Bool {
+    if lhs.walFiles != rhs.walFiles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
