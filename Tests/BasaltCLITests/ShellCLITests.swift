@@ -53,3 +53,103 @@ import Testing
         #expect(run.stderr.contains("ZooKeeper"), "\(run.stderr)")
     }
 }
+
+/// The interactive shell on a real terminal (a pseudo-terminal): prompt, line editing and history.
+@Suite(.serialized) struct InteractiveShellTests {
+    let basalt: BasaltProcess
+
+    init() throws { basalt = try BasaltProcess(packageRoot: BasaltProcess.packageRoot(from: #filePath)) }
+
+    /// A pseudo-terminal pair: the shell gets the follower side as stdin and stdout.
+    final class Terminal {
+        let leader: Int32
+        let follower: Int32
+        var seen = ""
+
+        init() throws {
+            // /dev/ptmx with Linux's ioctls (Glibc's posix_openpt and ptsname are not visible to Swift):
+            // TIOCSPTLCK unlocks the follower, TIOCGPTN names it.
+            leader = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+            var unlock: Int32 = 0
+            var number: UInt32 = 0
+            guard leader >= 0, ioctl(leader, 0x4004_5431, &unlock) == 0, ioctl(leader, 0x8004_5430, &number) == 0 else {
+                throw NSError(domain: "basalt-tests", code: 3, userInfo: [NSLocalizedDescriptionKey: "no pseudo-terminal"])
+            }
+            let name = "/dev/pts/\(number)"
+            follower = open(name, O_RDWR | O_NOCTTY)
+            guard follower >= 0 else { throw NSError(domain: "basalt-tests", code: 3, userInfo: [NSLocalizedDescriptionKey: "cannot open the pseudo-terminal"]) }
+            var size = winsize(ws_row: 40, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
+            _ = ioctl(follower, UInt(TIOCSWINSZ), &size)
+        }
+
+        func type(_ s: String) {
+            let bytes = Array(s.utf8)
+            _ = bytes.withUnsafeBytes { write(leader, $0.baseAddress, $0.count) }
+        }
+
+        /// Reads until `text` has appeared after what was already consumed, or the deadline passes.
+        func waitFor(_ text: String, seconds: Double = 20) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if let r = seen.range(of: text) {
+                    seen = String(seen[r.upperBound...])
+                    return true
+                }
+                var fds = pollfd(fd: leader, events: Int16(POLLIN), revents: 0)
+                guard poll(&fds, 1, 100) > 0 else { continue }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let n = buffer.withUnsafeMutableBytes { read(leader, $0.baseAddress, $0.count) }
+                if n <= 0 { return false }
+                seen += String(decoding: buffer[..<n], as: UTF8.self)
+            }
+            return false
+        }
+
+        deinit {
+            close(leader)
+            close(follower)
+        }
+    }
+
+    @Test func promptEditingAndHistory() async throws {
+        try await MiniCluster.run(regionServers: 1) { cluster, _ in
+            let home = try TemporaryDirectory(prefix: "basalt-shell-home")
+            defer { home.remove() }
+            let terminal = try Terminal()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: basalt.binary)
+            p.arguments = ["shell", "-D", "hbase.zookeeper.quorum=" + (cluster.configuration["hbase.zookeeper.quorum"] ?? "")]
+            p.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
+            let handle = FileHandle(fileDescriptor: terminal.follower, closeOnDealloc: false)
+            p.standardInput = handle
+            p.standardOutput = handle
+            p.standardError = handle
+            try p.run()
+            defer {
+                if p.isRunning { p.terminate() }
+                p.waitUntilExit()
+            }
+            #expect(terminal.waitFor("basalt:001:0> "))
+            // Typing with corrections: Home then the missing first letter, a word deleted with Ctrl-W,
+            // a character removed with Delete after moving left.
+            terminal.type("reate 'tty', 'f'\u{01}c\u{05} oops\u{17}\u{7F}x\u{1B}[D\u{1B}[3~\r")
+            #expect(terminal.waitFor("Created table tty"), "\(terminal.seen)")
+            #expect(terminal.waitFor("basalt:002:0> "))
+            // A statement over two lines gets a continuation prompt.
+            terminal.type("put 'tty', 'r1',\r")
+            #expect(terminal.waitFor("basalt:002:1* "))
+            terminal.type("'f:a', 'v1'\r")
+            #expect(terminal.waitFor("basalt:003:0> "))
+            terminal.type("count 'tty'\r")
+            #expect(terminal.waitFor("=> 1"))
+            // Up arrow brings back the last line; Ctrl-U clears a line.
+            terminal.type("garbage\u{15}\u{1B}[A\r")
+            #expect(terminal.waitFor("=> 1"))
+            terminal.type("exit\r")
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+            let history = (try? String(contentsOfFile: home.path + "/.basalt_history", encoding: .utf8)) ?? ""
+            #expect(history.contains("create 'tty', 'f'") && history.contains("count 'tty'"))
+        }
+    }
+}

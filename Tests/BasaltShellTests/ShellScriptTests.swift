@@ -25,7 +25,11 @@ import Testing
         let input = try String(contentsOf: scripts.appendingPathComponent(name + ".hbase"), encoding: .utf8)
         let expectedURL = scripts.appendingPathComponent(name + ".out")
         var actual = ""
-        try await MiniCluster.run(regionServers: 2) { cluster, connection in
+        // A first line `# regionservers: N` sets the cluster's size (2 by default).
+        let servers = input.split(separator: "\n").first.flatMap { line in
+            line.hasPrefix("# regionservers: ") ? Int(line.dropFirst("# regionservers: ".count)) : nil
+        } ?? 2
+        try await MiniCluster.run(regionServers: servers) { cluster, connection in
             let transcript = Transcript()
             let shell = Shell(
                 connection: connection, formatter: ShellFormatter(width: 0, timeZone: TimeZone(identifier: "UTC") ?? .current),
@@ -101,6 +105,10 @@ import Testing
             (#"(Count)=\d+"#, "$1=<N>"),
             (#"Moves calculated: \d+, moves executed: \d+"#, "Moves calculated: N, moves executed: N"),
             (#"-{3,}"#, "---"),
+            (#"(storefiles|numberOfStorefiles|memstoreSizeMB|storefileSizeMB)=\d+"#, "$1=<N>"),
+            (#"Aggregate load: \d+"#, "Aggregate load: <N>"),
+            (#"^\S+ \(auth:SIMPLE\)$"#, "<USER> (auth:SIMPLE)"),
+            (#"^    groups: .*$"#, "    groups: <GROUPS>"),
         ]
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             if line.hasPrefix("hbase> ") { return String(line) }
@@ -119,4 +127,5 @@ import Testing
     @Test func scans() async throws { try await Self.run(script: "scans") }
     @Test func tools() async throws { try await Self.run(script: "tools") }
     @Test func errors() async throws { try await Self.run(script: "errors") }
+    @Test func general() async throws { try await Self.run(script: "general") }
 }
