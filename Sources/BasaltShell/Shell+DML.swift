@@ -61,7 +61,8 @@ extension Shell {
         let result = try await connection.table(t).get(get)
         write(formatter.header("COLUMN", "CELL"))
         for cell in result.cells {
-            write(formatter.row(ShellFormatter.column(cell), options.cut(formatter.cellText(cell, value: options.show(cell)))))
+            let text = t == .meta ? MetaCells.text(cell, formatter: formatter) : formatter.cellText(cell, value: options.show(cell))
+            write(formatter.row(ShellFormatter.column(cell), options.cut(text)))
         }
         write(formatter.footer(result.cells.isEmpty ? 0 : 1))
         return nil

@@ -46,13 +46,3 @@ public struct ShellError: BasaltError, Equatable {
     /// The message of any error, without its code.
     static func reason(_ e: any Error) -> String { (e as? any BasaltError)?.message ?? "\(e)" }
 }
-
-extension String {
-    /// The text between `prefix` and the first `suffix` after it, when this string starts with `prefix`.
-    func between(_ prefix: String, _ suffix: String) -> String? {
-        guard hasPrefix(prefix) else { return nil }
-        let rest = dropFirst(prefix.count)
-        guard let r = rest.range(of: suffix) else { return nil }
-        return String(rest[..<r.lowerBound])
-    }
-}

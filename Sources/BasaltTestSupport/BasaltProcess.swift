@@ -49,4 +49,17 @@ public struct BasaltProcess: Sendable {
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
+
+    /// `run` without holding a Swift concurrency thread: async tests that also host a MiniCluster in
+    /// this process must not block the cooperative pool (two threads on two cores) while a child runs.
+    public func runInBackground(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await Self.offPool { try run(arguments, input: input) }
+    }
+
+    /// Runs blocking work on a Dispatch thread and awaits it.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
 }

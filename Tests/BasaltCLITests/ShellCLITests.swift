@@ -20,35 +20,35 @@ import Testing
                 put 'cli', 'r2', 'f:a', 'never'
 
                 """
-            let run = try basalt.run(["shell", "-n", "-D", quorum], input: script)
+            let run = try await basalt.runInBackground(["shell", "-n", "-D", quorum], input: script)
             #expect(run.status == 1)
             #expect(run.stdout.contains("Created table cli"))
             #expect(run.stdout.contains(" f:a timestamp=") && run.stdout.contains("value=one"))
             #expect(run.stderr.contains("ERROR: Unknown table nosuch!"), "\(run.stderr)")
             // Nothing after the failing command ran.
-            let check = try basalt.run(["shell", "-n", "-D", quorum], input: "scan 'cli'\n")
+            let check = try await basalt.runInBackground(["shell", "-n", "-D", quorum], input: "scan 'cli'\n")
             #expect(check.status == 0, "\(check.stderr)")
             #expect(check.stdout.contains("1 row(s)"))
             #expect(!check.stdout.contains("never"))
 
             // Without -n, piped commands go on past a failure and the status is 0.
-            let lenient = try basalt.run(["shell", "-D", quorum], input: "put 'nosuch', 'r', 'f:a', 'x'\nput 'cli', 'r3', 'f:a', 'three'\n")
+            let lenient = try await basalt.runInBackground(["shell", "-D", quorum], input: "put 'nosuch', 'r', 'f:a', 'x'\nput 'cli', 'r3', 'f:a', 'three'\n")
             #expect(lenient.status == 0)
             #expect(lenient.stderr.contains("ERROR: Unknown table nosuch!"))
-            let after = try basalt.run(["shell", "-e", "count 'cli'", "-D", quorum])
+            let after = try await basalt.runInBackground(["shell", "-e", "count 'cli'", "-D", quorum])
             #expect(after.status == 0)
             #expect(after.stdout.contains("2 row(s)") && after.stdout.contains("=> 2"))
 
             // -e: a failure gives status 1; a syntax error too; exit N ends with N.
-            #expect(try basalt.run(["shell", "-e", "describe 'nosuch'", "-D", quorum]).status == 1)
-            let syntax = try basalt.run(["shell", "-e", "scan 'cli', {LIMIT => }", "-D", quorum])
+            #expect(try await basalt.runInBackground(["shell", "-e", "describe 'nosuch'", "-D", quorum]).status == 1)
+            let syntax = try await basalt.runInBackground(["shell", "-e", "scan 'cli', {LIMIT => }", "-D", quorum])
             #expect(syntax.status == 1 && syntax.stderr.contains("SyntaxError"))
-            #expect(try basalt.run(["shell", "-e", "list; exit 3", "-D", quorum]).status == 3)
+            #expect(try await basalt.runInBackground(["shell", "-e", "list; exit 3", "-D", quorum]).status == 3)
         }
     }
 
-    @Test func anUnreachableClusterIsAClearError() throws {
-        let run = try basalt.run(["shell", "-n", "-D", "hbase.zookeeper.quorum=127.0.0.1:1", "-D", "zookeeper.session.timeout=1000"], input: "list\n")
+    @Test func anUnreachableClusterIsAClearError() async throws {
+        let run = try await basalt.runInBackground(["shell", "-n", "-D", "hbase.zookeeper.quorum=127.0.0.1:1", "-D", "zookeeper.session.timeout=1000"], input: "list\n")
         #expect(run.status == 1)
         #expect(run.stderr.contains("ZooKeeper"), "\(run.stderr)")
     }
@@ -87,8 +87,14 @@ import Testing
             _ = bytes.withUnsafeBytes { write(leader, $0.baseAddress, $0.count) }
         }
 
-        /// Reads until `text` has appeared after what was already consumed, or the deadline passes.
-        func waitFor(_ text: String, seconds: Double = 20) -> Bool {
+        /// Reads until `text` has appeared after what was already consumed, or the deadline passes; on a
+        /// Dispatch thread, so the cluster in this process keeps its concurrency threads meanwhile.
+        func waitFor(_ text: String, seconds: Double = 20) async -> Bool {
+            let box = UncheckedBox(self)
+            return (try? await BasaltProcess.offPool { box.value.readUntil(text, seconds: seconds) }) ?? false
+        }
+
+        func readUntil(_ text: String, seconds: Double) -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if let r = seen.range(of: text) {
@@ -129,27 +135,34 @@ import Testing
                 if p.isRunning { p.terminate() }
                 p.waitUntilExit()
             }
-            #expect(terminal.waitFor("basalt:001:0> "))
+            #expect(await terminal.waitFor("basalt:001:0> "))
             // Typing with corrections: Home then the missing first letter, a word deleted with Ctrl-W,
             // a character removed with Delete after moving left.
             terminal.type("reate 'tty', 'f'\u{01}c\u{05} oops\u{17}\u{7F}x\u{1B}[D\u{1B}[3~\r")
-            #expect(terminal.waitFor("Created table tty"), "\(terminal.seen)")
-            #expect(terminal.waitFor("basalt:002:0> "))
+            #expect(await terminal.waitFor("Created table tty"), "\(terminal.seen)")
+            #expect(await terminal.waitFor("basalt:002:0> "))
             // A statement over two lines gets a continuation prompt.
             terminal.type("put 'tty', 'r1',\r")
-            #expect(terminal.waitFor("basalt:002:1* "))
+            #expect(await terminal.waitFor("basalt:002:1* "))
             terminal.type("'f:a', 'v1'\r")
-            #expect(terminal.waitFor("basalt:003:0> "))
+            #expect(await terminal.waitFor("basalt:003:0> "))
             terminal.type("count 'tty'\r")
-            #expect(terminal.waitFor("=> 1"))
+            #expect(await terminal.waitFor("=> 1"))
             // Up arrow brings back the last line; Ctrl-U clears a line.
             terminal.type("garbage\u{15}\u{1B}[A\r")
-            #expect(terminal.waitFor("=> 1"))
+            #expect(await terminal.waitFor("=> 1"))
             terminal.type("exit\r")
-            p.waitUntilExit()
+            try await BasaltProcess.offPool { p.waitUntilExit() }
             #expect(p.terminationStatus == 0)
             let history = (try? String(contentsOfFile: home.path + "/.basalt_history", encoding: .utf8)) ?? ""
             #expect(history.contains("create 'tty', 'f'") && history.contains("count 'tty'"))
         }
     }
+}
+
+/// Hands a non-Sendable test object to a Dispatch thread; the test awaits that thread, so only one side
+/// touches it at a time.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -10,7 +10,7 @@ import Testing
 /// a MiniCluster; the output (each statement echoed as `hbase> ...`, then what the shell printed) must
 /// equal `Scripts/NAME.out` once durations, current times, ports, region ids and encoded names are
 /// normalised. `{{region TABLE ROW}}` in a script stands for the encoded name of the region holding ROW
-/// at that moment, `{{server N}}` for region server N. Set BASALT_SHELL_RECORD=1 to rewrite the `.out`
+/// at that moment, `{{regionname TABLE ROW}}` for its full name, `{{server N}}` for region server N. Set BASALT_SHELL_RECORD=1 to rewrite the `.out`
 /// files from a run (then read the diff before committing it).
 @Suite(.serialized) struct ShellScriptTests {
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
@@ -80,6 +80,8 @@ import Testing
             switch words.first {
             case "region" where words.count == 3:
                 value = try await connection.regionLocator(try TableName(words[1])).location(row: Array(words[2].utf8), reload: true).region.encodedName
+            case "regionname" where words.count == 3:
+                value = try await connection.regionLocator(try TableName(words[1])).location(row: Array(words[2].utf8), reload: true).region.regionNameAsString
             case "server" where words.count == 2:
                 let servers = cluster.regionServers.compactMap(\.serverName).sorted { $0.description < $1.description }
                 value = servers[Int(words[1]) ?? 0].description
