@@ -29,9 +29,10 @@ extension Admin {
         if name == RegionInfo.firstMeta.regionName || name == RegionInfo.firstMeta.encodedNameBytes {
             return RegionLocation(region: .firstMeta, server: try await connection.metaLocation())
         }
-        let encoded = RegionInfo.encodedName(fromRegionName: name) ?? String(decoding: name, as: UTF8.self)
+        let inFullName = RegionInfo.encodedName(fromRegionName: name)
+        let encoded = inFullName ?? String(decoding: name, as: UTF8.self)
         guard encoded.count == 32, encoded.allSatisfy(\.isHexDigit) else { return nil }
-        if let comma = name.firstIndex(of: UInt8(ascii: ",")), RegionInfo.encodedName(fromRegionName: name) != nil,
+        if inFullName != nil, let comma = name.firstIndex(of: UInt8(ascii: ",")),
            let table = try? TableName(String(decoding: name[..<comma], as: UTF8.self)) {
             return try await regions(of: table).first { $0.region.encodedName == encoded }
         }

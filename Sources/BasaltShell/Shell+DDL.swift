@@ -139,21 +139,16 @@ extension Shell {
         return nil
     }
 
-    func disable(_ a: [ShellValue]) async throws -> ShellValue? {
+    /// `enable` and `disable`: a table already in that state is left alone, as HBase does.
+    func setEnabled(_ a: [ShellValue], _ enabled: Bool) async throws -> ShellValue? {
         try expect(a, 1...1)
         let t = try a[0].tableName()
         let admin = connection.admin()
-        if try await admin.isTableDisabled(t) { return nil }
-        try await admin.disableTable(t)
-        return nil
-    }
-
-    func enable(_ a: [ShellValue]) async throws -> ShellValue? {
-        try expect(a, 1...1)
-        let t = try a[0].tableName()
-        let admin = connection.admin()
-        if try await admin.isTableEnabled(t) { return nil }
-        try await admin.enableTable(t)
+        if enabled {
+            if try await !admin.isTableEnabled(t) { try await admin.enableTable(t) }
+        } else {
+            if try await !admin.isTableDisabled(t) { try await admin.disableTable(t) }
+        }
         return nil
     }
 

@@ -151,25 +151,30 @@ extension Shell {
         _ = try trailingOptions(&a, allowed: [])
         try expect(a, all ? 2...4 : 3...4)
         let t = try a[0].tableName()
-        let row = try a[1].asBytes("row")
-        let ts = a.count > 3 ? try a[3].asInt("timestamp") : Cell.latestTimestamp
-        var d = Delete(row: row, timestamp: all ? ts : Cell.latestTimestamp)
-        let columnBytes = a.count > 2 ? try a[2].asBytes("column") : []
-        if !columnBytes.isEmpty {
-            let column = try ColumnSpec(columnBytes)
-            let stamp: Int64? = ts == Cell.latestTimestamp ? nil : ts
-            if !all {
-                d.addColumn(family: column.family, qualifier: column.qualifier ?? [], timestamp: stamp)
-            } else if let q = column.qualifier {
-                d.addColumns(family: column.family, qualifier: q, timestamp: stamp)
-            } else {
-                d.addFamily(family: column.family, timestamp: stamp)
-            }
-        } else if !all {
-            throw ShellError.arguments("delete needs a column; use deleteall to delete a whole row")
-        }
-        try await connection.table(t).delete(d)
+        try await connection.table(t).delete(try deleteMutation(row: try a[1].asBytes("row"), a.dropFirst(2), all: all))
         return nil
+    }
+
+    /// The delete of `row` for the column and timestamp arguments that follow it: one version of the
+    /// column (delete), or every version up to the timestamp of the column, family or row (deleteall).
+    private func deleteMutation(row: [UInt8], _ rest: ArraySlice<ShellValue>, all: Bool) throws -> Delete {
+        let ts = rest.count > 1 ? try rest[rest.startIndex + 1].asInt("timestamp") : Cell.latestTimestamp
+        var d = Delete(row: row, timestamp: all ? ts : Cell.latestTimestamp)
+        let columnBytes = try rest.first?.asBytes("column") ?? []
+        guard !columnBytes.isEmpty else {
+            if !all { throw ShellError.arguments("delete needs a column; use deleteall to delete a whole row") }
+            return d
+        }
+        let column = try ColumnSpec(columnBytes)
+        let stamp: Int64? = ts == Cell.latestTimestamp ? nil : ts
+        if !all {
+            d.addColumn(family: column.family, qualifier: column.qualifier ?? [], timestamp: stamp)
+        } else if let q = column.qualifier {
+            d.addColumns(family: column.family, qualifier: q, timestamp: stamp)
+        } else {
+            d.addFamily(family: column.family, timestamp: stamp)
+        }
+        return d
     }
 
     /// `deleteall 't', {ROWPREFIXFILTER => 'p', CACHE => 100} [, column] [, ts]`.
@@ -186,10 +191,7 @@ extension Shell {
         let table = connection.table(t)
         var pending: [Delete] = []
         for try await row in table.scanner(scan, caching: batch) {
-            var rest = Array(a.dropFirst(2))
-            rest.insert(.string(row.row), at: 0)
-            rest.insert(a[0], at: 0)
-            pending.append(try deleteAllMutation(rest))
+            pending.append(try deleteMutation(row: row.row, a.dropFirst(2), all: true))
             if pending.count >= batch {
                 try await table.delete(pending)
                 pending.removeAll()
@@ -197,18 +199,6 @@ extension Shell {
         }
         if !pending.isEmpty { try await table.delete(pending) }
         return nil
-    }
-
-    private func deleteAllMutation(_ a: [ShellValue]) throws -> Delete {
-        let ts = a.count > 3 ? try a[3].asInt("timestamp") : Cell.latestTimestamp
-        var d = Delete(row: try a[1].asBytes("row"), timestamp: ts)
-        let columnBytes = a.count > 2 ? try a[2].asBytes("column") : []
-        if !columnBytes.isEmpty {
-            let column = try ColumnSpec(columnBytes)
-            let stamp: Int64? = ts == Cell.latestTimestamp ? nil : ts
-            if let q = column.qualifier { d.addColumns(family: column.family, qualifier: q, timestamp: stamp) } else { d.addFamily(family: column.family, timestamp: stamp) }
-        }
-        return d
     }
 
     func count(_ a: [ShellValue]) async throws -> ShellValue? {

@@ -55,28 +55,15 @@ extension Shell {
         if a.count > 2, try a[2].asBool("force") {
             throw ShellError.arguments("forced merges of regions that are not adjacent are not supported; merge neighbours")
         }
-        var names: [String] = []
-        for v in a.prefix(2) {
-            let bytes = try v.asBytes("region name")
-            names.append(RegionInfo.encodedName(fromRegionName: bytes) ?? String(decoding: bytes, as: UTF8.self))
-        }
-        try await connection.admin().mergeRegions(names[0], names[1])
+        try await connection.admin().mergeRegions(try Self.encodedName(a[0]), try Self.encodedName(a[1]))
         return nil
     }
 
     func move(_ a: [ShellValue]) async throws -> ShellValue? {
         try expect(a, 1...2)
-        let bytes = try a[0].asBytes("region name")
-        let encoded = RegionInfo.encodedName(fromRegionName: bytes) ?? String(decoding: bytes, as: UTF8.self)
         var destination: ServerName?
-        if a.count > 1, let text = a[1].stringValue, !text.isEmpty {
-            do {
-                destination = try ServerName(parsing: text)
-            } catch {
-                throw ShellError.arguments("'\(text)' is not a server name: use 'host,port,startcode' as status 'simple' shows them")
-            }
-        }
-        try await connection.admin().move(encodedRegionName: encoded, to: destination)
+        if a.count > 1, let text = a[1].stringValue, !text.isEmpty { destination = try Self.serverName(text) }
+        try await connection.admin().move(encodedRegionName: try Self.encodedName(a[0]), to: destination)
         return nil
     }
 
@@ -105,14 +92,21 @@ extension Shell {
 
     func walRoll(_ a: [ShellValue]) async throws -> ShellValue? {
         try expect(a, 1...1)
-        let text = String(decoding: try a[0].asBytes("server name"), as: UTF8.self)
-        let server: ServerName
-        do {
-            server = try ServerName(parsing: text)
-        } catch {
-            throw ShellError.arguments("'\(text)' is not a server name: use 'host,port,startcode' as status 'simple' shows them")
-        }
-        try await connection.admin().rollWALWriter(server)
+        try await connection.admin().rollWALWriter(try Self.serverName(String(decoding: try a[0].asBytes("server name"), as: UTF8.self)))
         return nil
+    }
+
+    /// A region's encoded name, given as itself or inside a full region name.
+    static func encodedName(_ v: ShellValue) throws(ShellError) -> String {
+        let bytes = try v.asBytes("region name")
+        return RegionInfo.encodedName(fromRegionName: bytes) ?? String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func serverName(_ text: String) throws(ShellError) -> ServerName {
+        do {
+            return try ServerName(parsing: text)
+        } catch {
+            throw .arguments("'\(text)' is not a server name: use 'host,port,startcode' as status 'simple' shows them")
+        }
     }
 }

@@ -30,7 +30,8 @@ enum Console {
         write(STDERR_FILENO, Array(s.utf8))
     }
 
-    private static func write(_ fd: Int32, _ data: [UInt8]) {
+    /// Writes all of `data` to `fd`, unbuffered.
+    static func write(_ fd: Int32, _ data: [UInt8]) {
         var offset = 0
         while offset < data.count {
             let n = data.withUnsafeBytes { buffer -> Int in

@@ -150,16 +150,5 @@ final class LineEditor {
         }
     }
 
-    private func write(_ s: String) {
-        let data = Array(s.utf8)
-        var offset = 0
-        while offset < data.count {
-            let n = data.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return -1 }
-                return Foundation.write(STDOUT_FILENO, base + offset, buffer.count - offset)
-            }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
+    private func write(_ s: String) { Console.write(STDOUT_FILENO, Array(s.utf8)) }
 }
