@@ -154,7 +154,7 @@ import Testing
     }
 
     @Test func scansPageThroughTheRegionAndLeasesExpire() async throws {
-        try await Self.withServer(lease: .seconds(2)) { _, client, admin in
+        try await Self.withServer(lease: .seconds(6)) { _, client, admin in
             let info = RegionInfo(table: Self.table, regionId: 1)
             try await Self.open(admin, info)
             var multi = Basalt_MultiRequest()
@@ -201,7 +201,7 @@ import Testing
             open.numberOfRows = 1
             response = try await client.scan(open)
             // The lease leaves room for a loaded CI machine between the paging calls above.
-            try await Task.sleep(for: .milliseconds(3000))
+            try await Task.sleep(for: .milliseconds(7000))
             var late = Basalt_ScanRequest()
             late.scannerID = response.scannerID
             late.numberOfRows = 1
