@@ -148,12 +148,22 @@ import Testing
             #expect(await terminal.waitFor("basalt:003:0> "))
             terminal.type("count 'tty'\r")
             #expect(await terminal.waitFor("=> 1"))
+            #expect(await terminal.waitFor("basalt:004:0> "))
             // Up arrow brings back the last line; Ctrl-U clears a line.
             terminal.type("garbage\u{15}\u{1B}[A\r")
             #expect(await terminal.waitFor("=> 1"))
-            terminal.type("exit\r")
-            try await BasaltProcess.offPool { p.waitUntilExit() }
-            #expect(p.terminationStatus == 0)
+            #expect(await terminal.waitFor("basalt:005:0> "))
+            // Typed ahead while a command runs: kept, not flushed when the editor takes the terminal back.
+            terminal.type("version\rexit\r")
+            #expect(await terminal.waitFor("rbasalt"))
+            // Bounded: a shell that does not exit fails the test instead of hanging the run.
+            let exited = try await BasaltProcess.offPool { () -> Bool in
+                let deadline = Date().addingTimeInterval(20)
+                while p.isRunning && Date() < deadline { usleep(50_000) }
+                return !p.isRunning
+            }
+            #expect(exited, "the shell did not exit after 'exit'")
+            if exited { #expect(p.terminationStatus == 0) }
             let history = (try? String(contentsOfFile: home.path + "/.basalt_history", encoding: .utf8)) ?? ""
             #expect(history.contains("create 'tty', 'f'") && history.contains("count 'tty'"))
         }
