@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "BasaltServer", targets: ["BasaltServer"]),
         .library(name: "BasaltClient", targets: ["BasaltClient"]),
         .library(name: "BasaltShell", targets: ["BasaltShell"]),
+        .library(name: "BasaltThrift", targets: ["BasaltThrift"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,6 +91,17 @@ let package = Package(
             dependencies: ["BasaltCore", "BasaltProtocol", "BasaltClient"]
         ),
         .target(
+            name: "BasaltThrift",
+            dependencies: [
+                "BasaltCore",
+                "BasaltProtocol",
+                "BasaltClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "BasaltTestSupport",
             dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltServer", "BasaltClient"]
         ),
@@ -103,6 +115,7 @@ let package = Package(
                 "BasaltServer",
                 "BasaltClient",
                 "BasaltShell",
+                "BasaltThrift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -127,6 +140,11 @@ let package = Package(
             name: "BasaltShellTests",
             dependencies: ["BasaltCore", "BasaltProtocol", "BasaltClient", "BasaltShell", "BasaltTestSupport"],
             exclude: ["Scripts"]
+        ),
+        .testTarget(
+            name: "BasaltThriftTests",
+            dependencies: ["BasaltCore", "BasaltClient", "BasaltThrift", "BasaltTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
         .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltTestSupport"]),
     ],

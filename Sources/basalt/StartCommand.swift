@@ -1,6 +1,8 @@
 import ArgumentParser
 import BasaltCore
+import BasaltClient
 import BasaltServer
+import BasaltThrift
 import Foundation
 import Logging
 
@@ -12,7 +14,7 @@ struct StartCommand: AsyncParsableCommand {
         abstract: "Run Basalt standalone (embedded ZooKeeper-protocol server, master, one region server) until SIGINT or SIGTERM.",
         discussion: """
             Ports: hbase.zookeeper.property.clientPort (2181), hbase.master.port (16000), hbase.regionserver.port \
-            (16020); 0 picks a free one. Binds to loopback. The first line on stdout says where each part listens.
+            (16020), hbase.regionserver.thrift.port (9090, the Thrift1 gateway; -1 turns it off); 0 picks a free one. Binds to loopback. The first line on stdout says where each part listens.
             """)
 
     @Option(help: "The data folder (created when missing).") var data = "./basalt-data"
@@ -27,14 +29,37 @@ struct StartCommand: AsyncParsableCommand {
         let lock = try DataFolderLock(root)
         let cluster = try await LocalCluster.start(root: root, configuration: configuration, regionServers: 1)
         let rs = cluster.regionServers.first?.serverName
+        // The Thrift gateway runs in-process as a client of the cluster, as HBase's does beside a region server.
+        var gateway: (ThriftServer, Connection)?
+        if try configuration.int("hbase.regionserver.thrift.port", default: 9090) >= 0 {
+            do {
+                let connection = try await Connection.connect(cluster.clientConfiguration)
+                do {
+                    let settings = try ThriftServer.Configuration(configuration, defaultHost: "127.0.0.1")
+                    gateway = (try await ThriftServer.start(settings, connection: connection), connection)
+                } catch {
+                    await connection.close()
+                    throw error
+                }
+            } catch {
+                await cluster.stop(flush: true)
+                lock.release()
+                throw error
+            }
+        }
         let ready = ContinuousClock.now - launched
+        let thrift = gateway.map { ", thrift 127.0.0.1:\($0.0.port)" } ?? ""
         print("""
             basalt standalone ready in \(ready.inMilliseconds) ms: zookeeper \(cluster.zooKeeper.connectString), \
-            master \(cluster.master.serverName?.hostAndPort ?? "?"), regionserver \(rs?.hostAndPort ?? "?"), data \(root)
+            master \(cluster.master.serverName?.hostAndPort ?? "?"), regionserver \(rs?.hostAndPort ?? "?")\(thrift), data \(root)
             """)
         fflush(nil)
         await waitForTerminationSignal()
         FileHandle.standardError.write(Data("basalt: stopping (flushing every region)\n".utf8))
+        if let (server, connection) = gateway {
+            await server.stop()
+            await connection.close()
+        }
         await cluster.stop(flush: true)
         lock.release()
     }
