@@ -44,6 +44,11 @@ public struct ThriftClient: ~Copyable {
         try await outbound.write(ByteBuffer(bytes: bytes))
     }
 
+    /// The next message from the gateway; nil when it closed the connection.
+    public mutating func receive() async throws -> ThriftMessage? {
+        try await inbound.next()?.message
+    }
+
     /// Calls `method` and returns its result struct (field 0 holds a return value; fields 1–3 the
     /// declared exceptions). A `TApplicationException` is thrown as a `ThriftError`.
     public mutating func callRaw(_ method: String, _ args: ThriftStruct) async throws -> ThriftStruct {
