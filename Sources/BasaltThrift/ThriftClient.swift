@@ -22,7 +22,8 @@ public struct ThriftClient: ~Copyable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(ThriftFrameDecoder(maxFrameBytes: maxMessageBytes, maxMessageBytes: maxMessageBytes)))
-                    return try NIOAsyncChannel<ThriftRequest, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<ThriftRequest, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
@@ -42,6 +43,11 @@ public struct ThriftClient: ~Copyable {
     /// Sends raw bytes (for tests of malformed input).
     public func send(raw bytes: [UInt8]) async throws {
         try await outbound.write(ByteBuffer(bytes: bytes))
+    }
+
+    /// Half-closes the connection: the gateway sees the end of the client's bytes.
+    public func finishSending() {
+        outbound.finish()
     }
 
     /// The next message from the gateway; nil when it closed the connection.
