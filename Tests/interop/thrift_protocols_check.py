@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks Basalt's Thrift gateway with thriftpy2 in every protocol and transport one port accepts:
 binary (strict and non-strict) and compact, each buffered and framed. The IDL is happybase's copy,
-loaded from the installed happybase package. Usage: check_protocols.py PORT"""
+loaded from the installed happybase package. Usage: thrift_protocols_check.py PORT"""
 import os
 import sys
 import struct
