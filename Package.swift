@@ -146,7 +146,7 @@ let package = Package(
             dependencies: ["BasaltCore", "BasaltClient", "BasaltThrift", "BasaltTestSupport",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
-        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

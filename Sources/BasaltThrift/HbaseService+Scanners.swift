@@ -9,19 +9,19 @@ extension HbaseService {
             try await s.open(a.table(1), a.structure(2) ?? ThriftStruct(), owner: owner)
         })
         m["scannerOpen"] = ([], { s, a, owner in
-            try s.open(a.table(1), Scan(startRow: a.bytes(2)), columns: a.byteList(3), before: nil, owner: owner)
+            try await s.open(a.table(1), Scan(startRow: a.bytes(2)), columns: a.byteList(3), before: nil, owner: owner)
         })
         m["scannerOpenWithStop"] = ([], { s, a, owner in
-            try s.open(a.table(1), Scan(startRow: a.bytes(2), stopRow: a.bytes(3)), columns: a.byteList(4), before: nil, owner: owner)
+            try await s.open(a.table(1), Scan(startRow: a.bytes(2), stopRow: a.bytes(3)), columns: a.byteList(4), before: nil, owner: owner)
         })
         m["scannerOpenWithPrefix"] = ([], { s, a, owner in
-            try s.open(a.table(1), Scan.prefix(a.bytes(2)), columns: a.byteList(3), before: nil, owner: owner)
+            try await s.open(a.table(1), Scan.prefix(a.bytes(2)), columns: a.byteList(3), before: nil, owner: owner)
         })
         m["scannerOpenTs"] = ([], { s, a, owner in
-            try s.open(a.table(1), Scan(startRow: a.bytes(2)), columns: a.byteList(3), before: a.i64(4), owner: owner)
+            try await s.open(a.table(1), Scan(startRow: a.bytes(2)), columns: a.byteList(3), before: a.i64(4), owner: owner)
         })
         m["scannerOpenWithStopTs"] = ([], { s, a, owner in
-            try s.open(a.table(1), Scan(startRow: a.bytes(2), stopRow: a.bytes(3)), columns: a.byteList(4), before: a.i64(5), owner: owner)
+            try await s.open(a.table(1), Scan(startRow: a.bytes(2), stopRow: a.bytes(3)), columns: a.byteList(4), before: a.i64(5), owner: owner)
         })
         m["scannerGet"] = ([.illegalArgument], { s, a, _ in try await s.scanners.next(a.i32(1), limit: 1) })
         m["scannerGetList"] = ([.illegalArgument], { s, a, _ in
@@ -34,7 +34,9 @@ extension HbaseService {
     }
 
     private func open(_ table: TableName, _ scan: Scan, columns: [[UInt8]], before ts: Int64?, owner: Int,
-                      caching: Int? = nil, sorted: Bool = false, batch: Int = 0) throws -> ThriftValue {
+                      caching: Int? = nil, sorted: Bool = false, batch: Int = 0) async throws -> ThriftValue {
+        // HBase fails the open, not the first fetch, for a table that does not exist.
+        guard try await admin.tableExists(table) else { throw ClientError.tableNotFound(table) }
         var scan = scan
         Self.select(columns, into: &scan.columns)
         var scanner: ResultScanner?
@@ -66,7 +68,7 @@ extension HbaseService {
         }
         let caching = t.i32(5).map { Int(max(0, $0)) }
         let columns = (t.list(4) ?? []).compactMap { if case .binary(let b) = $0 { b } else { nil } }
-        return try open(table, scan, columns: columns, before: t.i64(3), owner: owner,
+        return try await open(table, scan, columns: columns, before: t.i64(3), owner: owner,
                         caching: caching, sorted: t.bool(8) ?? false, batch: max(0, batch))
     }
 

@@ -36,8 +36,8 @@ final class HbaseService: Sendable {
         return m
     }()
 
-    /// Answers one message: a reply, an exception for an unknown method, or nothing for a oneway call.
-    func handle(_ message: ThriftMessage, connection: Int) async -> ThriftMessage? {
+    /// Answers one message from connection `owner`: a reply, an exception for an unknown method, or nothing for a oneway call.
+    func handle(_ message: ThriftMessage, owner: Int) async -> ThriftMessage? {
         guard message.type == .call || message.type == .oneway else {
             logger.debug("ignoring a Thrift \(message.type) message '\(message.name)'")
             return nil
@@ -49,7 +49,7 @@ final class HbaseService: Sendable {
         }
         var result = ThriftStruct()
         do {
-            if let value = try await method(self, Arguments(message.body), connection) { result.set(0, value) }
+            if let value = try await method(self, Arguments(message.body), owner) { result.set(0, value) }
         } catch {
             let e = ThriftError.wrapping(error)
             switch e.kind {

@@ -44,7 +44,8 @@ public struct ThriftError: BasaltError, Equatable {
     static func wrapping(_ error: any Error) -> ThriftError {
         switch error {
         case let e as ThriftError: return e
-        case let e as CoreError: return ThriftError(.illegalArgument, e.message)
+        case let e as CoreError where e.kind == .invalidArgument || e.kind == .invalidTableName:
+            return ThriftError(.illegalArgument, e.message)
         default:
             let e = ClientError(error)
             if e.code == "INVALID_ARGUMENT" { return ThriftError(.illegalArgument, e.message) }

@@ -132,7 +132,7 @@ public final class ThriftServer: Sendable {
         do {
             try await child.executeThenClose { inbound, outbound in
                 for try await request in inbound {
-                    guard let reply = await service.handle(request.message, connection: id) else { continue }
+                    guard let reply = await service.handle(request.message, owner: id) else { continue }
                     let bytes = ThriftCodec.encode(reply, as: request.proto, framed: request.framed)
                     try await outbound.write(ByteBuffer(bytes: bytes))
                 }

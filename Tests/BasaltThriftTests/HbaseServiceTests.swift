@@ -209,6 +209,14 @@ import Testing
                 #expect(try await c.call("scannerGet", ThriftStruct([1: one ?? .i32(-1)])) == .list(.structure, []))
                 try await c.call("scannerClose", ThriftStruct([1: one ?? .i32(-1)]))
 
+                // A scanner on a missing table fails at the open, with HBase's exception name.
+                do {
+                    try await c.call("scannerOpenWithScan", ThriftStruct([1: T.bin("nosuch"), 2: .structure(ThriftStruct())]))
+                    Issue.record("a scanner opened on a missing table")
+                } catch let e as ThriftError {
+                    #expect(e.kind == .io)
+                    #expect(e.message.hasPrefix("TableNotFoundException"))
+                }
                 // Unknown scanner ids are IllegalArgument.
                 await #expect(throws: ThriftError(.illegalArgument, "scanner ID is invalid")) {
                     try await c.call("scannerGetList", ThriftStruct([1: .i32(4242), 2: .i32(1)]))
