@@ -59,22 +59,11 @@ enum ThriftBinaryProtocol {
         case .map:
             let k = try Self.type(try input.byte()), v = try Self.type(try input.byte())
             let n = try input.count(Int64(try input.bigEndian(Int32.self)))
-            guard depth < maxDepth else { throw .malformed("containers nest deeper than \(maxDepth)") }
-            var pairs: [ThriftPair] = []
-            pairs.reserveCapacity(n)
-            for _ in 0..<n {
-                let key = try readValue(&input, type: k, depth: depth + 1)
-                pairs.append(ThriftPair(key, try readValue(&input, type: v, depth: depth + 1)))
-            }
-            return .map(key: k, value: v, pairs)
+            return try ThriftInput.map(count: n, key: k, value: v, depth: depth) { t, d throws(ThriftError) in try readValue(&input, type: t, depth: d) }
         case .set, .list:
             let e = try Self.type(try input.byte())
             let n = try input.count(Int64(try input.bigEndian(Int32.self)))
-            guard depth < maxDepth else { throw .malformed("containers nest deeper than \(maxDepth)") }
-            var elements: [ThriftValue] = []
-            elements.reserveCapacity(n)
-            for _ in 0..<n { elements.append(try readValue(&input, type: e, depth: depth + 1)) }
-            return type == .set ? .set(e, elements) : .list(e, elements)
+            return try ThriftInput.sequence(type, count: n, element: e, depth: depth) { t, d throws(ThriftError) in try readValue(&input, type: t, depth: d) }
         }
     }
 

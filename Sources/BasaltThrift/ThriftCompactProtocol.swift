@@ -94,25 +94,14 @@ enum ThriftCompactProtocol {
             guard n > 0 else { return .map(key: .binary, value: .binary, []) }
             let kv = try input.byte()
             let k = try Self.type(kv >> 4), v = try Self.type(kv & 0x0f)
-            guard depth < ThriftBinaryProtocol.maxDepth else { throw .malformed("containers nest too deep") }
-            var pairs: [ThriftPair] = []
-            pairs.reserveCapacity(n)
-            for _ in 0..<n {
-                let key = try readValue(&input, type: k, depth: depth + 1)
-                pairs.append(ThriftPair(key, try readValue(&input, type: v, depth: depth + 1)))
-            }
-            return .map(key: k, value: v, pairs)
+            return try ThriftInput.map(count: n, key: k, value: v, depth: depth) { t, d throws(ThriftError) in try readValue(&input, type: t, depth: d) }
         case .set, .list:
             let header = try input.byte()
             var n = Int64(header >> 4)
             if n == 15 { n = Int64(try input.varint(maxBytes: 5)) }
             let count = try input.count(n)
             let e = try Self.type(header & 0x0f)
-            guard depth < ThriftBinaryProtocol.maxDepth else { throw .malformed("containers nest too deep") }
-            var elements: [ThriftValue] = []
-            elements.reserveCapacity(count)
-            for _ in 0..<count { elements.append(try readValue(&input, type: e, depth: depth + 1)) }
-            return type == .set ? .set(e, elements) : .list(e, elements)
+            return try ThriftInput.sequence(type, count: count, element: e, depth: depth) { t, d throws(ThriftError) in try readValue(&input, type: t, depth: d) }
         }
     }
 

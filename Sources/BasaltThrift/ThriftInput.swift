@@ -60,6 +60,31 @@ struct ThriftInput {
     }
 }
 
+extension ThriftInput {
+    /// The elements of a map, read with the protocol's `read(type, depth)`; both protocols share it.
+    static func map(count n: Int, key k: ThriftType, value v: ThriftType, depth: Int,
+                    _ read: (ThriftType, Int) throws(ThriftError) -> ThriftValue) throws(ThriftError) -> ThriftValue {
+        guard depth < ThriftBinaryProtocol.maxDepth else { throw .malformed("containers nest deeper than \(ThriftBinaryProtocol.maxDepth)") }
+        var pairs: [ThriftPair] = []
+        pairs.reserveCapacity(n)
+        for _ in 0..<n {
+            let key = try read(k, depth + 1)
+            pairs.append(ThriftPair(key, try read(v, depth + 1)))
+        }
+        return .map(key: k, value: v, pairs)
+    }
+
+    /// The elements of a list or a set.
+    static func sequence(_ type: ThriftType, count n: Int, element e: ThriftType, depth: Int,
+                         _ read: (ThriftType, Int) throws(ThriftError) -> ThriftValue) throws(ThriftError) -> ThriftValue {
+        guard depth < ThriftBinaryProtocol.maxDepth else { throw .malformed("containers nest deeper than \(ThriftBinaryProtocol.maxDepth)") }
+        var elements: [ThriftValue] = []
+        elements.reserveCapacity(n)
+        for _ in 0..<n { elements.append(try read(e, depth + 1)) }
+        return type == .set ? .set(e, elements) : .list(e, elements)
+    }
+}
+
 /// The bytes a codec writes.
 struct ThriftOutput {
     var bytes: [UInt8] = []

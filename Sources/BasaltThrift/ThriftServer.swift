@@ -91,7 +91,8 @@ public final class ThriftServer: Sendable {
                     }
                 }
         } catch {
-            throw ThriftError(.io, "cannot listen on \(configuration.host):\(configuration.port): \(error)")
+            throw ThriftError(.io, "the Thrift gateway cannot listen on \(configuration.host):\(configuration.port): \(error); " +
+                "choose another port with -D hbase.regionserver.thrift.port=N (0 picks a free one, -1 turns the gateway off in basalt start)")
         }
         let server = ThriftServer(configuration: configuration, connection: connection, listener: listener.channel)
         let task = Task { await server.acceptConnections(listener) }
