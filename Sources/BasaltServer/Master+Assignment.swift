@@ -89,7 +89,10 @@ extension Master {
 
     /// After meta is online: every region of an enabled (or enabling) table that is not open on a live
     /// server is assigned; a half-done disable is finished; table states end where they were heading.
-    func resumeAssignments() async throws {
+    /// Returns how many regions it reassigned.
+    @discardableResult
+    func resumeAssignments() async throws -> Int {
+        var reassigned = 0
         let live = try await liveServers()
         var byTable: [TableName: [MetaRow.Location]] = [:]
         var states: [TableName: MetaRow.TableState] = [:]
@@ -108,6 +111,7 @@ extension Master {
                 if !stale.isEmpty {
                     logger.info("reassigning regions", metadata: ["table": "\(table)", "regions": "\(stale.count)"])
                     try await assign(stale.map { ($0.region, nil) }, descriptor: try readDescriptor(table))
+                    reassigned += stale.count
                 }
                 if state == .enabling { try await writeMeta([MetaRow.tableStatePut(table, .enabled)]) }
             case .disabling:
@@ -117,6 +121,7 @@ extension Master {
                 break
             }
         }
+        return reassigned
     }
 
     /// Moves a region (by encoded name) to `destination`, or to the least loaded other live server.

@@ -41,6 +41,7 @@ public final class Master: Sendable {
         var clusterId = ""
         var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
         var serveTask: Task<Void, any Error>?
+        var failoverWatch: Task<Void, Never>?
         var stopped = false
     }
 
@@ -78,14 +79,16 @@ public final class Master: Sendable {
             try await recoverSplitsAndMerges()
             try await resumeAssignments()
         }
+        startFailoverWatch()
     }
 
     public func stop() async {
-        let (grpc, task) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?) in
-            if s.stopped { return (nil, nil) }
+        let (grpc, task, watch) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Task<Void, Never>?) in
+            if s.stopped { return (nil, nil, nil) }
             s.stopped = true
-            return (s.grpc, s.serveTask)
+            return (s.grpc, s.serveTask, s.failoverWatch)
         }
+        watch?.cancel()
         grpc?.beginGracefulShutdown()
         _ = try? await task?.value
         if let name = serverName, let active = try? await coordination.activeMaster(),

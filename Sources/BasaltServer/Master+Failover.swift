@@ -1,0 +1,65 @@
+import BasaltCoordination
+import BasaltCore
+import Foundation
+import Logging
+
+/// Region server failover while the master runs: it watches `rs/`, and when a server's znode goes
+/// (its session expired, or it stopped without moving its regions) it recovers that server's regions
+/// as a restarting master would: split the dead server's WAL into per-region `recovered.edits`, put
+/// `hbase:meta` back on a live server first if it was there, then reopen every region that is not open
+/// on a live server. Each region replays its recovered edits before it opens.
+extension Master {
+    /// Starts the watch; it ends when the master stops.
+    func startFailoverWatch() {
+        let stream = coordination.watchChildren(coordination.layout.regionServers)
+        let task = Task { [weak self] in
+            var previous: Set<String>?
+            do {
+                for try await children in stream {
+                    guard let self, !self.isStopped else { return }
+                    let now = Set(children)
+                    defer { previous = now }
+                    // The first listing may already miss a server that died since start-up recovery.
+                    if let previous, previous.isSubset(of: now) { continue }
+                    let gone = previous.map { $0.subtracting(now).sorted() } ?? []
+                    await self.recoverRegionServers(gone: gone)
+                }
+            } catch {
+                self?.logger.warning("stopped watching region servers", metadata: ["error": "\(error)"])
+            }
+        }
+        state.withLock { $0.failoverWatch = task }
+    }
+
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Recovers the regions of servers that are gone, retrying every second until it succeeds or the
+    /// master stops. Runs as one procedure: DDL, moves and splits wait for it.
+    func recoverRegionServers(gone: [String]) async {
+        let started = ContinuousClock.now
+        if !gone.isEmpty { logger.warning("region servers gone; recovering their regions", metadata: ["servers": "\(gone.joined(separator: " "))"]) }
+        var attempt = 0
+        while !isStopped {
+            attempt += 1
+            do {
+                let reassigned = try await procedures.withLock { () -> Int in
+                    let live = try await liveServers()
+                    guard !live.isEmpty else { throw ServerError(.pleaseHoldOn, "no live region server to recover regions on") }
+                    try await splitDeadServerWALs(live: live)
+                    try await assignMeta()
+                    try await recoverSplitsAndMerges()
+                    return try await resumeAssignments()
+                }
+                if !gone.isEmpty || reassigned > 0 {
+                    logger.info("regions recovered", metadata: [
+                        "regions": "\(reassigned)", "ms": "\((ContinuousClock.now - started).inMilliseconds)", "attempts": "\(attempt)",
+                    ])
+                }
+                return
+            } catch {
+                logger.warning("region recovery failed; trying again in a second", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}

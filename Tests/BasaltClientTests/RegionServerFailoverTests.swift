@@ -1,0 +1,81 @@
+import BasaltClient
+import BasaltCore
+import BasaltServer
+import BasaltTestSupport
+import Foundation
+import Testing
+
+/// Region servers dying while the cluster runs: the master sees the `rs/` znode go, splits the dead
+/// server's WAL, reopens its regions (meta first) on the live servers, and the client's retries carry
+/// reads and writes across. Every acknowledged row comes back.
+@Suite(.serialized) struct RegionServerFailoverTests {
+    func conf() -> BasaltConfiguration {
+        BasaltConfiguration([
+            "hbase.zookeeper.property.clientPort": "0", "hbase.master.port": "0", "hbase.regionserver.port": "0",
+            "hbase.regionserver.handler.count": "4", "basalt.memory": "\(64 << 20)", "tickTime": "200", "hbase.client.pause": "20",
+        ])
+    }
+
+    func put(_ i: Int) -> Put {
+        var p = Put(row: b(String(format: "%c%05d", 97 + i % 26, i)))
+        p.add(family: b("f"), qualifier: b("q"), value: b("v\(i)"))
+        p.durability = .syncWAL
+        return p
+    }
+
+    /// Waits until every region of `table` is open on a live server; returns how long that took.
+    func waitForRegions(_ cluster: LocalCluster, _ connection: Connection, _ table: TableName, within seconds: Double = 20) async throws -> Duration {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(seconds) {
+            let live = Set(cluster.regionServers.compactMap(\.serverName))
+            if let d = try? await connection.admin().describe(table), d.regions.allSatisfy({ $0.server.map(live.contains) ?? false }),
+               let meta = cluster.master.metaServer, live.contains(meta) {
+                return ContinuousClock.now - start
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ClientError(code: "TIMEOUT", message: "regions of \(table) not all open within \(seconds) s", retryable: false, exceptionName: "IOException")
+    }
+
+    @Test func deadRegionServersRegionsComeBackWithEveryAcknowledgedEdit() async throws {
+        let dir = try TemporaryDirectory(prefix: "basalt-failover")
+        defer { dir.remove() }
+        let t = try TableName("survive")
+        let cluster = try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 4)
+        try await cluster.withConnection(stopFlushing: false) { connection in
+            try await connection.admin().createTable(
+                try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: ["e", "j", "o", "t"].map(b))
+            let table = connection.table(t)
+            var written = 0
+            for round in 0..<2 {
+                // Unflushed edits on every server, then the busiest server dies without flushing.
+                try await table.put((written..<(written + 500)).map(put))
+                written += 500
+                let regions = try await connection.admin().describe(t).regions
+                var counts: [ServerName: Int] = [:]
+                for r in regions { if let s = r.server { counts[s, default: 0] += 1 } }
+                // Round 0 kills the busiest server; round 1 the one holding hbase:meta.
+                let victim = round == 0 ? counts.max { ($0.value, $0.key.description) < ($1.value, $1.key.description) }?.key : cluster.master.metaServer
+                guard let victim, let rs = cluster.regionServers.first(where: { $0.serverName == victim }) else {
+                    Issue.record("no server to stop")
+                    return
+                }
+                try await cluster.stopRegionServer(rs, flush: false)
+                let recovery = try await waitForRegions(cluster, connection, t)
+                #expect(recovery < .seconds(10), "recovery took \(recovery)")
+                // The client writes and reads across the move.
+                try await table.put((written..<(written + 100)).map(put))
+                written += 100
+                let rows = try await table.scanAll(Scan())
+                #expect(rows.count == written)
+                #expect(Set(rows.map(\.row)).count == rows.count)
+                for i in stride(from: 0, to: written, by: 37) {
+                    #expect(try await table.get(Get(row: put(i).row)).value(family: b("f"), qualifier: b("q")) == b("v\(i)"))
+                }
+            }
+            // The dead servers' WAL folders were split and archived.
+            let wals = (try? FileManager.default.contentsOfDirectory(atPath: dir.path + "/WALs")) ?? []
+            #expect(wals.count == 2, "\(wals)")
+        }
+    }
+}
