@@ -1,0 +1,122 @@
+import ArgumentParser
+import BasaltCoordination
+import BasaltCore
+import BasaltServer
+import Foundation
+import Logging
+
+/// What ends a distributed server process.
+enum ServerStop: Sendable {
+    case signal
+    case sessionExpired
+    case failed(String)
+}
+
+/// Waits for the first of: SIGINT/SIGTERM, the coordination session expiring, or `start` failing.
+/// `ready` runs once `start` returned.
+func runServer(session: ZooKeeperCoordination, start: @escaping @Sendable () async throws -> Void,
+               ready: @escaping @Sendable () -> Void) async -> ServerStop {
+    let (events, continuation) = AsyncStream.makeStream(of: ServerStop.self)
+    Task {
+        await waitForTerminationSignal()
+        continuation.yield(.signal)
+    }
+    let states = session.sessionStates()
+    Task {
+        for await s in states where s == .expired {
+            continuation.yield(.sessionExpired)
+            return
+        }
+    }
+    Task {
+        do {
+            try await start()
+            ready()
+        } catch {
+            continuation.yield(.failed("\(error)"))
+        }
+    }
+    var iterator = events.makeAsyncIterator()
+    return await iterator.next() ?? .signal
+}
+
+/// `basalt master --root DIR`: a master of a distributed cluster. It waits in `backup-masters/` while
+/// another master is active, then takes over: rebuilds its view from meta and `rs/`, recovers dead
+/// servers' regions, and watches for more.
+struct MasterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "master",
+        abstract: "Run a master of a distributed cluster (ZooKeeper from hbase.zookeeper.quorum).",
+        discussion: "Port: hbase.master.port (16000; 0 picks a free one). Prints 'basalt master active: NAME' once active.")
+
+    @Option(help: "The cluster's root folder, shared by every server.") var root: String
+    @OptionGroup var conf: ConfigurationOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let configuration = try conf.load()
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+        let session = try await ZooKeeperCoordination.connect(configuration: configuration)
+        try await session.ensureLayout()
+        let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session)
+        let outcome = await runServer(session: session, start: { try await master.start() }, ready: {
+            print("basalt master active: \(master.serverName?.description ?? "?")")
+            fflush(nil)
+        })
+        switch outcome {
+        case .signal:
+            await master.stop()
+            await session.close()
+        case .sessionExpired:
+            FileHandle.standardError.write(Data("basalt master: ZooKeeper session expired; another master takes over\n".utf8))
+            Foundation.exit(1)
+        case .failed(let why):
+            await master.stop()
+            await session.close()
+            throw ValidationError("the master could not start: \(why)")
+        }
+    }
+}
+
+/// `basalt regionserver --root DIR`: a region server of a distributed cluster. On SIGTERM it moves its
+/// regions to other servers, then stops; when its ZooKeeper session expires it stops at once (its
+/// regions are being recovered elsewhere) and exits 1.
+struct RegionServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "regionserver",
+        abstract: "Run a region server of a distributed cluster (ZooKeeper from hbase.zookeeper.quorum).",
+        discussion: "Port: hbase.regionserver.port (16020; 0 picks a free one). Prints 'basalt regionserver serving: NAME' once serving.")
+
+    @Option(help: "The cluster's root folder, shared by every server.") var root: String
+    @OptionGroup var conf: ConfigurationOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let configuration = try conf.load()
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+        let session = try await ZooKeeperCoordination.connect(configuration: configuration)
+        try await session.ensureLayout()
+        let serverConf = try RegionServer.Configuration(root: rootPath, configuration)
+        let rs = RegionServer(configuration: serverConf, coordination: session)
+        let outcome = await runServer(session: session, start: { try await rs.start() }, ready: {
+            print("basalt regionserver serving: \(rs.serverName?.description ?? "?")")
+            fflush(nil)
+        })
+        switch outcome {
+        case .signal:
+            await rs.decommission()
+            try? await rs.stop(flush: true)
+            await session.close()
+        case .sessionExpired:
+            FileHandle.standardError.write(Data("basalt regionserver: ZooKeeper session expired; stopping without another write\n".utf8))
+            try? await rs.stop(flush: false)
+            Foundation.exit(1)
+        case .failed(let why):
+            try? await rs.stop(flush: false)
+            await session.close()
+            throw ValidationError("the region server could not start: \(why)")
+        }
+    }
+}

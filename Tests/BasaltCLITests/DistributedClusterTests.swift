@@ -1,0 +1,155 @@
+import BasaltClient
+import BasaltCore
+import BasaltTestSupport
+import Foundation
+import Testing
+
+/// Distributed mode with real processes: Apache ZooKeeper, two `basalt master`s and three
+/// `basalt regionserver`s sharing one root folder, under a SYNC_WAL load through BufferedMutator that logs
+/// each acknowledged key. Region servers (the busiest, then meta's) and the active master are killed
+/// with SIGKILL; the load carries on, the backup master takes over, and every acknowledged row reads back,
+/// none twice.
+@Suite(.serialized) struct DistributedClusterTests {
+    let basalt: BasaltProcess
+
+    init() throws { basalt = try BasaltProcess(packageRoot: BasaltProcess.packageRoot(from: #filePath)) }
+
+    /// A child process whose output goes to files (a pipe nobody drains would stall a chatty server).
+    struct Child {
+        let process: Process
+        let stdout: String
+
+        func firstLine() -> String {
+            (try? String(contentsOfFile: stdout, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+        }
+
+        func kill9() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    func launch(_ arguments: [String], name: String, in dir: String) throws -> Child {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: basalt.binary)
+        p.arguments = arguments
+        let out = "\(dir)/\(name).out", err = "\(dir)/\(name).log"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out)
+        p.standardError = FileHandle(forWritingAtPath: err)
+        try p.run()
+        return Child(process: p, stdout: out)
+    }
+
+    /// Polls `condition` every 20 ms for up to `seconds`; returns how long it took, or nil.
+    func waitFor(_ seconds: Double, _ condition: () async -> Bool) async -> Duration? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(seconds) {
+            if await condition() { return ContinuousClock.now - start }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    func lines(_ path: String) -> [Substring] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+    }
+
+    @Test func killedServersAndMasterLoseNoAcknowledgedRow() async throws {
+        #expect(ApacheZooKeeper.isInstalled, "Apache ZooKeeper is needed (scripts/test installs Debian's zookeeper)")
+        guard ApacheZooKeeper.isInstalled else { return }
+        let zk = try ApacheZooKeeper(size: 1, tickMs: 500)
+        let dir = try TemporaryDirectory(prefix: "basalt-distributed")
+        var children: [Child] = []
+        defer {
+            for c in children { c.kill9() }
+            zk.stop()
+            dir.remove()
+        }
+        let quorum = "hbase.zookeeper.quorum=\(zk.connectString)"
+        let common = ["--root", dir.path + "/root", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "-D", "basalt.memory=\(128 << 20)"]
+        var servers: [Child] = []
+        func startServer() throws -> Child {
+            let c = try launch(["regionserver"] + common + ["-D", "hbase.regionserver.port=0"], name: "rs\(servers.count)", in: dir.path)
+            servers.append(c)
+            children.append(c)
+            return c
+        }
+        for _ in 0..<3 { _ = try startServer() }
+        let master = try launch(["master"] + common + ["-D", "hbase.master.port=0"], name: "master", in: dir.path)
+        children.append(master)
+        #expect(await waitFor(60) { master.firstLine().contains("active") } != nil, "the master never became active")
+        let backup = try launch(["master"] + common + ["-D", "hbase.master.port=0"], name: "backup", in: dir.path)
+        children.append(backup)
+
+        let acks = dir.path + "/acks"
+        let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", "fo", "--regions", "6",
+                               "--rows", "50000000", "--threads", "2", "--durability", "SYNC_WAL", "--ack-log", acks], name: "load", in: dir.path)
+        children.append(load)
+        #expect(await waitFor(60) { lines(acks).count > 2000 } != nil, "the load never got going")
+
+        let connection = try await Connection.connect(BasaltConfiguration(["hbase.zookeeper.quorum": zk.connectString, "zookeeper.session.timeout": "3000"]))
+        let admin = connection.admin()
+        let table = try TableName("fo")
+        /// Every region of the table and meta open on a live server.
+        func allOpen() async -> Bool {
+            guard let snap = try? await admin.coordinationSnapshot(), let d = try? await admin.describe(table) else { return false }
+            let live = Set(snap.regionServers)
+            return snap.metaServer.map { live.contains($0.description) } == true
+                && d.regions.allSatisfy { $0.server.map { live.contains($0.description) } ?? false }
+        }
+        func process(serving name: ServerName) -> Child? { servers.first { $0.firstLine().hasSuffix(name.description) } }
+
+        var recoveries: [String] = []
+        for victim in ["busiest", "meta"] {
+            let name: ServerName?
+            if victim == "meta" {
+                name = try await admin.coordinationSnapshot().metaServer
+            } else {
+                var counts: [ServerName: Int] = [:]
+                for r in try await admin.describe(table).regions { if let s = r.server { counts[s, default: 0] += 1 } }
+                name = counts.max { ($0.value, $0.key.description) < ($1.value, $1.key.description) }?.key
+            }
+            guard let name, let child = process(serving: name) else {
+                Issue.record("no process serves the \(victim) server")
+                return
+            }
+            let before = lines(acks).count
+            child.kill9()
+            let took = await waitFor(30) {
+                guard await allOpen(), let d = try? await admin.describe(table) else { return false }
+                return !d.regions.contains { $0.server == name }
+            }
+            #expect(took != nil, "regions of the killed \(victim) server never came back")
+            recoveries.append("\(victim) server: regions open again \(took.map { "\($0)" } ?? "never") after the kill")
+            #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after killing the \(victim) server")
+            _ = try startServer()
+        }
+
+        // The active master dies: the backup takes over, and recovery still works under it.
+        master.kill9()
+        let takeover = await waitFor(30) { backup.firstLine().contains("active") }
+        #expect(takeover != nil, "the backup master never took over")
+        recoveries.append("master: backup active \(takeover.map { "\($0)" } ?? "never") after the kill")
+        let before = lines(acks).count
+        #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after the master failover")
+
+        load.kill9()
+        load.process.waitUntilExit()
+        FileHandle.standardError.write(Data(("distributed failover: " + recoveries.joined(separator: "; ") + "\n").utf8))
+
+        // Every acknowledged key is in a full scan, and no row appears twice.
+        let acked = Set(lines(acks).map { Array($0.utf8) })
+        let rows = try await connection.table(table).scanAll(Scan(), caching: 5000)
+        #expect(Set(rows.map(\.row)).count == rows.count, "a row appeared twice in a full scan")
+        let present = Set(rows.map(\.row))
+        let missing = acked.filter { !present.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(acked.count) acknowledged rows are missing")
+        // Values, on a sample of the log: `bench verify` recomputes each value from its key.
+        let sample = dir.path + "/sample"
+        try lines(acks).enumerated().filter { $0.offset % 97 == 0 }.map { $0.element + "\n" }.joined().write(toFile: sample, atomically: true, encoding: .utf8)
+        let verify = try await basalt.runInBackground(["bench", "verify", "-D", quorum, "--table", "fo", "--rows", "50000000", "--ack-log", sample])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        await connection.close()
+    }
+}
