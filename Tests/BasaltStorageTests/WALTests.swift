@@ -35,6 +35,27 @@ import Testing
         #expect(throws: StorageError.self) { try append(wal, seq: 51, row: "x") }
     }
 
+    /// A master that declares the server dead renames its WAL folder before splitting it: from then on
+    /// no write is acknowledged, and everything acknowledged before is in the renamed folder.
+    @Test func renamedFolderFencesTheWriter() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "WALs/rs1")
+        for i in 1...10 { try append(wal, seq: UInt64(i), row: "row\(i)") }
+        try fs.rename("WALs/rs1", to: "WALs/rs1-splitting")
+        do {
+            try append(wal, seq: 11, row: "late")
+            Issue.record("a write was acknowledged after the WAL folder was renamed")
+        } catch let e as StorageError {
+            #expect(e.kind == .walFailed)
+        }
+        #expect(throws: StorageError.self) { try append(wal, seq: 12, row: "later", durability: .fsyncWAL) }
+        var seen: [UInt64] = []
+        for name in try fs.list("WALs/rs1-splitting") {
+            try WALReader.read(fileSystem: fs, path: "WALs/rs1-splitting/" + name) { seen.append($0.sequenceId) }
+        }
+        #expect(Array(seen.prefix(10)) == Array(1...10))
+    }
+
     @Test func rollsAtTheConfiguredSize() throws {
         let fs = MemoryFileSystem()
         var conf = WAL.Configuration()
