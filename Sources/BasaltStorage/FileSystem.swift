@@ -27,6 +27,15 @@ public protocol FileSystem: Sendable {
     func truncate(_ path: String, to length: Int) throws
     /// Makes the folder's entries (creations, renames, deletions) durable.
     func syncDirectory(_ path: String) throws
+    /// Takes an exclusive lock on the file (created when missing) without waiting: nil when another
+    /// holder has it. The lock lasts until `unlock()`, or until the holding process ends.
+    func tryLock(_ path: String) throws -> (any FileLock)?
+}
+
+/// A held exclusive file lock (see `FileSystem.tryLock`).
+public protocol FileLock: AnyObject, Sendable {
+    /// Releases the lock; later calls do nothing.
+    func unlock()
 }
 
 /// A file open for appending. Used by one writer at a time; not safe for concurrent use.

@@ -17,6 +17,8 @@ public final class MemoryFileSystem: FileSystem {
     struct State {
         var files: [String: Node] = [:]
         var directories: Set<String> = [""]
+        /// Paths locked with `tryLock`, until unlocked or the simulated process crashes.
+        var locks: Set<String> = []
         /// Bumped by each crash; handles from an earlier generation refuse to work.
         var generation = 0
         /// When set, writes fail after this many more bytes (an injected disk failure).
@@ -139,7 +141,30 @@ public final class MemoryFileSystem: FileSystem {
 
     /// The process dies: written bytes stay, open handles stop working.
     public func crashProcess() {
-        state.withLock { $0.generation += 1 }
+        state.withLock {
+            $0.generation += 1
+            $0.locks.removeAll()
+        }
+    }
+
+    public func tryLock(_ path: String) throws -> (any FileLock)? {
+        let generation = try state.withLock { s -> Int? in
+            guard !s.locks.contains(path) else { return nil }
+            if s.files[path] == nil {
+                guard s.directories.contains(parentPath(path)) else { throw StorageError(.io, "lock '\(path)' failed: no such directory") }
+                s.files[path] = Node()
+            }
+            s.locks.insert(path)
+            return s.generation
+        }
+        guard let generation else { return nil }
+        return MemoryFileLock(fs: self, path: path, generation: generation)
+    }
+
+    func release(_ path: String, generation: Int) {
+        state.withLock { s in
+            if s.generation == generation { s.locks.remove(path) }
+        }
     }
 
     /// The machine loses power: every file keeps its synced bytes plus, when `tornBytes` says so,
@@ -147,6 +172,7 @@ public final class MemoryFileSystem: FileSystem {
     public func powerLoss(tornBytes: (_ path: String, _ unsynced: Int) -> Int = { _, _ in 0 }) {
         state.withLock { s in
             s.generation += 1
+            s.locks.removeAll()
             for (path, n) in s.files {
                 let unsynced = n.data.count - n.syncedLength
                 guard unsynced > 0 else { continue }
@@ -243,4 +269,25 @@ final class MemoryReadableFile: ReadableFile {
     }
 
     func close() throws {}
+}
+
+/// A lock of the in-memory file system; a crash releases it as the kernel would.
+final class MemoryFileLock: FileLock {
+    private let fs: MemoryFileSystem
+    private let path: String
+    private let generation: Int
+    private let held = Mutex(true)
+
+    init(fs: MemoryFileSystem, path: String, generation: Int) {
+        self.fs = fs
+        self.path = path
+        self.generation = generation
+    }
+
+    func unlock() {
+        guard held.withLock({ h in defer { h = false }; return h }) else { return }
+        fs.release(path, generation: generation)
+    }
+
+    deinit { unlock() }
 }

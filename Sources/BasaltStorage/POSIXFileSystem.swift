@@ -1,4 +1,5 @@
 import BasaltCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,6 +38,19 @@ public struct POSIXFileSystem: FileSystem {
     }
 
     public func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public func tryLock(_ path: String) throws -> (any FileLock)? {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.error("open", path) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let e = errno
+            close(fd)
+            if e == EWOULDBLOCK { return nil }
+            errno = e
+            throw Self.error("flock", path)
+        }
+        return POSIXFileLock(fd: fd)
+    }
 
     public func fileSize(_ path: String) throws -> Int {
         var st = stat()
@@ -223,4 +237,23 @@ final class POSIXReadableFile: ReadableFile, @unchecked Sendable {
     }
 
     func close() throws {}
+}
+
+/// A `flock` held on an open descriptor; the kernel drops it if the process dies.
+final class POSIXFileLock: FileLock {
+    private let fd = Mutex<Int32>(-1)
+
+    init(fd: Int32) { self.fd.withLock { $0 = fd } }
+
+    func unlock() {
+        let held = fd.withLock { f -> Int32 in
+            defer { f = -1 }
+            return f
+        }
+        guard held >= 0 else { return }
+        flock(held, LOCK_UN)
+        close(held)
+    }
+
+    deinit { unlock() }
 }

@@ -82,15 +82,7 @@ extension WAL {
         cond.unlock()
         var err: Error?
         do {
-            if group.count > 0 {
-                try out?.append(group.bytes)
-                // The fence: a master that declared this server dead renamed its WAL folder before
-                // reading it. Checked after the write, so bytes acknowledged here were in the file
-                // before the rename and the split sees them; after a rename nothing more is acknowledged.
-                if !fileSystem.exists(directory) {
-                    throw StorageError(.walFailed, "the WAL folder is gone (renamed for splitting: this server was declared dead)")
-                }
-            }
+            if group.count > 0 { try out?.append(group.bytes) }
         } catch {
             err = error
         }

@@ -45,6 +45,8 @@ public final class WAL: @unchecked Sendable {
     }
 
     public let fileSystem: any FileSystem
+    /// Held from open to close: see `init`.
+    let directoryLock: any FileLock
     public let directory: String
     public let configuration: Configuration
     let logger: Logger
@@ -100,6 +102,13 @@ public final class WAL: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         try fileSystem.createDirectory(directory)
+        // The fence against two writers: this server holds the folder's lock while it writes, and the
+        // master splits a dead server's WAL only once it can take that lock (the kernel drops it when
+        // the process dies; a live server releases it when it closes its WAL).
+        guard let lock = try fileSystem.tryLock(joinPath(directory, Self.lockFileName)) else {
+            throw StorageError(.walFailed, "the WAL folder '\(directory)' is locked by another process")
+        }
+        directoryLock = lock
         var highest: UInt64 = 0
         for (number, name) in try Self.listFiles(fileSystem, directory, prefix: configuration.prefix) {
             let path = joinPath(directory, name)
@@ -124,7 +133,11 @@ public final class WAL: @unchecked Sendable {
 
     deinit {
         try? file?.close()
+        directoryLock.unlock()
     }
+
+    /// The lock file in the WAL folder (a dot file: never taken for a log file).
+    public static let lockFileName = ".lock"
 
     static func listFiles(_ fs: any FileSystem, _ dir: String, prefix: String) throws -> [(UInt64, String)] {
         try fs.list(dir).compactMap { name in
@@ -245,6 +258,7 @@ public final class WAL: @unchecked Sendable {
         try? file?.close()
         file = nil
         cond.unlock()
+        directoryLock.unlock()
         if let err { throw err }
     }
 

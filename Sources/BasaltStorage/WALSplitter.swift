@@ -25,6 +25,11 @@ public enum WALSplitter {
         let splitting = joinPath(walsRoot, base + "-splitting")
         let original = joinPath(walsRoot, base)
         if fs.exists(original) {
+            // A server still holding its WAL's lock is still running (and may still write): not dead yet.
+            guard let lock = try fs.tryLock(joinPath(original, WAL.lockFileName)) else {
+                throw StorageError(.walFailed, "the WAL of \(base) is still locked by its server process; it is not dead yet")
+            }
+            defer { lock.unlock() }
             if fs.exists(splitting) {
                 // An earlier split was interrupted after a new WAL appeared: merge the folders.
                 for f in try fs.list(original) { try fs.rename(joinPath(original, f), to: joinPath(splitting, f)) }
@@ -70,6 +75,7 @@ public enum WALSplitter {
         let archive = joinPath(root, "oldWALs")
         try fs.createDirectory(archive)
         for f in files { try fs.rename(joinPath(splitting, f), to: joinPath(archive, f)) }
+        for f in try fs.list(splitting) where f.hasPrefix(".") { try fs.delete(joinPath(splitting, f)) }
         try fs.delete(splitting)
         logger.info("split WAL", metadata: ["server": "\(base)", "files": "\(outcome.files)", "entries": "\(outcome.entries)", "regions": "\(outcome.regions)"])
         return outcome

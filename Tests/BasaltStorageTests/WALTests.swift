@@ -1,6 +1,7 @@
 import BasaltCore
 import BasaltTestSupport
 import Foundation
+import Logging
 import Synchronization
 import Testing
 @testable import BasaltStorage
@@ -35,25 +36,24 @@ import Testing
         #expect(throws: StorageError.self) { try append(wal, seq: 51, row: "x") }
     }
 
-    /// A master that declares the server dead renames its WAL folder before splitting it: from then on
-    /// no write is acknowledged, and everything acknowledged before is in the renamed folder.
-    @Test func renamedFolderFencesTheWriter() throws {
+    /// The fence against two writers: a running server holds its WAL folder's lock, so a second writer
+    /// cannot open it and the master cannot split it; once the process is gone (a crash drops the lock,
+    /// as the kernel does) the split goes ahead and finds every acknowledged entry.
+    @Test func aLiveWALCannotBeSplitOrOpenedTwice() throws {
         let fs = MemoryFileSystem()
-        let wal = try WAL(fileSystem: fs, directory: "WALs/rs1")
+        let wal = try WAL(fileSystem: fs, directory: "root/WALs/rs1")
         for i in 1...10 { try append(wal, seq: UInt64(i), row: "row\(i)") }
-        try fs.rename("WALs/rs1", to: "WALs/rs1-splitting")
-        do {
-            try append(wal, seq: 11, row: "late")
-            Issue.record("a write was acknowledged after the WAL folder was renamed")
-        } catch let e as StorageError {
-            #expect(e.kind == .walFailed)
-        }
-        #expect(throws: StorageError.self) { try append(wal, seq: 12, row: "later", durability: .fsyncWAL) }
-        var seen: [UInt64] = []
-        for name in try fs.list("WALs/rs1-splitting") {
-            try WALReader.read(fileSystem: fs, path: "WALs/rs1-splitting/" + name) { seen.append($0.sequenceId) }
-        }
-        #expect(Array(seen.prefix(10)) == Array(1...10))
+        #expect(throws: StorageError.self) { try WAL(fileSystem: fs, directory: "root/WALs/rs1") }
+        #expect(throws: StorageError.self) { try WALSplitter.split(fileSystem: fs, root: "root", serverDirectory: "rs1", logger: Logger(label: "t")) }
+        #expect(fs.exists("root/WALs/rs1"))
+        fs.crashProcess()
+        let outcome = try WALSplitter.split(fileSystem: fs, root: "root", serverDirectory: "rs1", logger: Logger(label: "t"))
+        #expect(outcome.entries == 10)
+        #expect(!fs.exists("root/WALs/rs1") && !fs.exists("root/WALs/rs1-splitting"))
+        // A clean close releases the lock too.
+        let again = try WAL(fileSystem: fs, directory: "root/WALs/rs2")
+        try again.close()
+        _ = try WAL(fileSystem: fs, directory: "root/WALs/rs2")
     }
 
     @Test func rollsAtTheConfiguredSize() throws {
