@@ -13,8 +13,10 @@ enum ServerStop: Sendable {
 }
 
 /// Waits for the first of: SIGINT/SIGTERM, the coordination session expiring, or `start` failing.
-/// `ready` runs once `start` returned.
-func runServer(session: ZooKeeperCoordination, start: @escaping @Sendable () async throws -> Void,
+/// `ready` runs once `start` returned. With `fenceAfter`, being disconnected from ZooKeeper that long
+/// counts as expiry: by then the ensemble has expired the session, so the server stops instead of
+/// waiting to reconnect and be told.
+func runServer(session: ZooKeeperCoordination, fenceAfter: Duration? = nil, start: @escaping @Sendable () async throws -> Void,
                ready: @escaping @Sendable () -> Void) async -> ServerStop {
     let (events, continuation) = AsyncStream.makeStream(of: ServerStop.self)
     Task {
@@ -23,9 +25,24 @@ func runServer(session: ZooKeeperCoordination, start: @escaping @Sendable () asy
     }
     let states = session.sessionStates()
     Task {
-        for await s in states where s == .expired {
-            continuation.yield(.sessionExpired)
-            return
+        var timer: Task<Void, Never>?
+        for await s in states {
+            switch s {
+            case .expired:
+                continuation.yield(.sessionExpired)
+                return
+            case .disconnected:
+                guard let fenceAfter, timer == nil else { continue }
+                timer = Task {
+                    guard (try? await Task.sleep(for: fenceAfter)) != nil else { return }
+                    continuation.yield(.sessionExpired)
+                }
+            case .connected, .connectedReadOnly:
+                timer?.cancel()
+                timer = nil
+            default:
+                continue
+            }
         }
     }
     Task {
@@ -80,8 +97,9 @@ struct MasterCommand: AsyncParsableCommand {
 }
 
 /// `basalt regionserver --root DIR`: a region server of a distributed cluster. On SIGTERM it moves its
-/// regions to other servers, then stops; when its ZooKeeper session expires it stops at once (its
-/// regions are being recovered elsewhere) and exits 1.
+/// regions to other servers, then stops; when its ZooKeeper session expires, or ZooKeeper has been out
+/// of reach for a whole session timeout, it stops at once (its regions are being recovered elsewhere)
+/// and exits 1.
 struct RegionServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "regionserver",
@@ -100,7 +118,8 @@ struct RegionServerCommand: AsyncParsableCommand {
         try await session.ensureLayout()
         let serverConf = try RegionServer.Configuration(root: rootPath, configuration)
         let rs = RegionServer(configuration: serverConf, coordination: session)
-        let outcome = await runServer(session: session, start: { try await rs.start() }, ready: {
+        let sessionTimeout = Duration.milliseconds(try configuration.int("zookeeper.session.timeout", default: 10_000))
+        let outcome = await runServer(session: session, fenceAfter: sessionTimeout, start: { try await rs.start() }, ready: {
             print("basalt regionserver serving: \(rs.serverName?.description ?? "?")")
             fflush(nil)
         })
@@ -110,7 +129,7 @@ struct RegionServerCommand: AsyncParsableCommand {
             try? await rs.stop(flush: true)
             await session.close()
         case .sessionExpired:
-            FileHandle.standardError.write(Data("basalt regionserver: ZooKeeper session expired; stopping without another write\n".utf8))
+            FileHandle.standardError.write(Data("basalt regionserver: ZooKeeper session expired (or out of reach for a whole session timeout); stopping without another write\n".utf8))
             try? await rs.stop(flush: false)
             Foundation.exit(1)
         case .failed(let why):

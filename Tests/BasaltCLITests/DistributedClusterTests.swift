@@ -1,5 +1,6 @@
 import BasaltClient
 import BasaltCore
+import BasaltStorage
 import BasaltTestSupport
 import Foundation
 import Testing
@@ -151,5 +152,33 @@ import Testing
         let verify = try await basalt.runInBackground(["bench", "verify", "-D", quorum, "--table", "fo", "--rows", "50000000", "--ack-log", sample])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         await connection.close()
+    }
+
+    /// A region server cut off from ZooKeeper stops by itself once a whole session timeout has passed
+    /// (by then its session is expired), exiting 1 and releasing its WAL's lock so the master may split it.
+    @Test func aServerCutOffFromZooKeeperFencesItself() async throws {
+        #expect(ApacheZooKeeper.isInstalled, "Apache ZooKeeper is needed (scripts/test installs Debian's zookeeper)")
+        guard ApacheZooKeeper.isInstalled else { return }
+        let zk = try ApacheZooKeeper(size: 1, tickMs: 500)
+        let dir = try TemporaryDirectory(prefix: "basalt-partition")
+        let rs = try launch(["regionserver", "--root", dir.path + "/root", "-D", "hbase.zookeeper.quorum=\(zk.connectString)",
+                             "-D", "zookeeper.session.timeout=2000", "-D", "hbase.regionserver.port=0"], name: "rs", in: dir.path)
+        defer {
+            rs.kill9()
+            zk.stop()
+            dir.remove()
+        }
+        #expect(await waitFor(60) { rs.firstLine().contains("serving") } != nil, "the region server never started")
+        let name = String(rs.firstLine().split(separator: " ").last ?? "")
+        let lock = dir.path + "/root/WALs/\(name)/.lock"
+        // While it runs, its WAL cannot be taken.
+        #expect(try POSIXFileSystem().tryLock(lock) == nil)
+        zk.stop()
+        let stopped = await waitFor(30) { !rs.process.isRunning }
+        #expect(stopped != nil, "the region server kept running without ZooKeeper")
+        if stopped != nil { #expect(rs.process.terminationStatus == 1) }
+        let taken = try POSIXFileSystem().tryLock(lock)
+        #expect(taken != nil, "the WAL lock was not released")
+        taken?.unlock()
     }
 }
