@@ -77,11 +77,16 @@ import Testing
             return c
         }
         for _ in 0..<3 { _ = try startServer() }
-        let master = try launch(["master"] + common + ["-D", "hbase.master.port=0"], name: "master", in: dir.path)
-        children.append(master)
-        #expect(await waitFor(60) { master.firstLine().contains("active") } != nil, "the master never became active")
-        let backup = try launch(["master"] + common + ["-D", "hbase.master.port=0"], name: "backup", in: dir.path)
-        children.append(backup)
+        var masters: [Child] = []
+        func startMaster() throws -> Child {
+            let c = try launch(["master"] + common + ["-D", "hbase.master.port=0"], name: "master\(masters.count)", in: dir.path)
+            masters.append(c)
+            children.append(c)
+            return c
+        }
+        let first = try startMaster()
+        #expect(await waitFor(60) { first.firstLine().contains("active") } != nil, "the master never became active")
+        _ = try startMaster()
 
         let acks = dir.path + "/acks"
         let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", "fo", "--regions", "6",
@@ -102,38 +107,48 @@ import Testing
         func process(serving name: ServerName) -> Child? { servers.first { $0.firstLine().hasSuffix(name.description) } }
 
         var recoveries: [String] = []
-        for victim in ["busiest", "meta"] {
-            let name: ServerName?
-            if victim == "meta" {
-                name = try await admin.coordinationSnapshot().metaServer
-            } else {
-                var counts: [ServerName: Int] = [:]
-                for r in try await admin.describe(table).regions { if let s = r.server { counts[s, default: 0] += 1 } }
-                name = counts.max { ($0.value, $0.key.description) < ($1.value, $1.key.description) }?.key
+        for cycle in 1...2 {
+            for victim in ["busiest", "meta"] {
+                let name: ServerName?
+                if victim == "meta" {
+                    name = try await admin.coordinationSnapshot().metaServer
+                } else {
+                    var counts: [ServerName: Int] = [:]
+                    for r in try await admin.describe(table).regions { if let s = r.server { counts[s, default: 0] += 1 } }
+                    name = counts.max { ($0.value, $0.key.description) < ($1.value, $1.key.description) }?.key
+                }
+                guard let name, let child = process(serving: name) else {
+                    Issue.record("no process serves the \(victim) server")
+                    return
+                }
+                let before = lines(acks).count
+                child.kill9()
+                let took = await waitFor(30) {
+                    guard await allOpen(), let d = try? await admin.describe(table) else { return false }
+                    return !d.regions.contains { $0.server == name }
+                }
+                #expect(took != nil, "cycle \(cycle): regions of the killed \(victim) server never came back")
+                recoveries.append("cycle \(cycle), \(victim) server: regions open again \(took.map { "\($0)" } ?? "never") after the kill")
+                #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after killing the \(victim) server")
+                _ = try startServer()
             }
-            guard let name, let child = process(serving: name) else {
-                Issue.record("no process serves the \(victim) server")
+
+            // The active master dies: the backup takes over, and a new backup joins.
+            guard let active = try await admin.coordinationSnapshot().activeMaster,
+                  let activeChild = masters.first(where: { $0.firstLine().hasSuffix(active.description) }) else {
+                Issue.record("no process is the active master")
                 return
             }
-            let before = lines(acks).count
-            child.kill9()
-            let took = await waitFor(30) {
-                guard await allOpen(), let d = try? await admin.describe(table) else { return false }
-                return !d.regions.contains { $0.server == name }
+            activeChild.kill9()
+            let takeover = await waitFor(30) {
+                masters.contains { $0.stdout != activeChild.stdout && $0.process.isRunning && $0.firstLine().contains("active") }
             }
-            #expect(took != nil, "regions of the killed \(victim) server never came back")
-            recoveries.append("\(victim) server: regions open again \(took.map { "\($0)" } ?? "never") after the kill")
-            #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after killing the \(victim) server")
-            _ = try startServer()
+            #expect(takeover != nil, "cycle \(cycle): the backup master never took over")
+            recoveries.append("cycle \(cycle), master: backup active \(takeover.map { "\($0)" } ?? "never") after the kill")
+            let before = lines(acks).count
+            #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after the master failover")
+            _ = try startMaster()
         }
-
-        // The active master dies: the backup takes over, and recovery still works under it.
-        master.kill9()
-        let takeover = await waitFor(30) { backup.firstLine().contains("active") }
-        #expect(takeover != nil, "the backup master never took over")
-        recoveries.append("master: backup active \(takeover.map { "\($0)" } ?? "never") after the kill")
-        let before = lines(acks).count
-        #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after the master failover")
 
         load.kill9()
         load.process.waitUntilExit()
