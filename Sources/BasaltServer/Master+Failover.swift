@@ -7,7 +7,8 @@ import Logging
 /// (its session expired, or it stopped without moving its regions) it recovers that server's regions
 /// as a restarting master would: split the dead server's WAL into per-region `recovered.edits`, put
 /// `hbase:meta` back on a live server first if it was there, then reopen every region that is not open
-/// on a live server. Each region replays its recovered edits before it opens.
+/// on a live server. Each region replays its recovered edits before it opens. A server that joins gets
+/// its share of regions from the balancer.
 extension Master {
     /// Starts the watch; it ends when the master stops.
     func startFailoverWatch() {
@@ -20,7 +21,10 @@ extension Master {
                     let now = Set(children)
                     defer { previous = now }
                     // The first listing may already miss a server that died since start-up recovery.
-                    if let previous, previous.isSubset(of: now) { continue }
+                    if let previous, previous.isSubset(of: now) {
+                        if previous != now, self.configuration.balanceOnJoin { await self.balanceForNewServers(now.subtracting(previous).sorted()) }
+                        continue
+                    }
                     let gone = previous.map { $0.subtracting(now).sorted() } ?? []
                     await self.recoverRegionServers(gone: gone)
                 }
@@ -32,6 +36,16 @@ extension Master {
     }
 
     var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Gives servers that joined their share of regions (the balancer's usual pass).
+    func balanceForNewServers(_ joined: [String]) async {
+        do {
+            let moved = try await balance()
+            if moved > 0 { logger.info("balanced for new region servers", metadata: ["servers": "\(joined.joined(separator: " "))", "moved": "\(moved)"]) }
+        } catch {
+            logger.warning("balancing for new region servers failed", metadata: ["error": "\(error)"])
+        }
+    }
 
     /// Recovers the regions of servers that are gone, retrying every second until it succeeds or the
     /// master stops. Runs as one procedure: DDL, moves and splits wait for it.

@@ -20,6 +20,9 @@ public final class Master: Sendable {
         public var root: String
         /// How long to wait for a first region server to host meta.
         public var regionServerWait: Duration = .seconds(60)
+        /// `basalt.master.balance.on.join`: run the balancer when a region server joins, so a new
+        /// server gets its share of regions.
+        public var balanceOnJoin = true
 
         public init(root: String) { self.root = root }
 
@@ -27,6 +30,7 @@ public final class Master: Sendable {
             self.root = root
             host = conf.string("hbase.master.hostname", default: "127.0.0.1")
             port = try conf.int("hbase.master.port", default: 16000)
+            balanceOnJoin = try conf.bool("basalt.master.balance.on.join", default: true)
         }
     }
 

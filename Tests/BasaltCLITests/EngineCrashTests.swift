@@ -51,7 +51,7 @@ import Testing
         #expect(fill.status == 0, "\(fill.stderr)")
         #expect(fill.stdout.contains("fillseq: "))
         let walDir = dir.path + "/WALs/bench"
-        let file = try FileManager.default.contentsOfDirectory(atPath: walDir).sorted().first ?? ""
+        let file = try FileManager.default.contentsOfDirectory(atPath: walDir).filter { !$0.hasPrefix(".") }.sorted().first ?? ""
         let dump = try basalt.run(["wal", "dump", walDir + "/" + file, "-p"])
         #expect(dump.status == 0)
         #expect(dump.stdout.contains("Sequence=5 "))

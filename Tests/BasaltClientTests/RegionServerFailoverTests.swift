@@ -78,4 +78,48 @@ import Testing
             #expect(wals.count == 2, "\(wals)")
         }
     }
+
+    @Test func aJoiningRegionServerGetsItsShare() async throws {
+        let dir = try TemporaryDirectory(prefix: "basalt-join")
+        defer { dir.remove() }
+        let t = try TableName("spread")
+        let cluster = try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 1)
+        try await cluster.withConnection(stopFlushing: false) { connection in
+            try await connection.admin().createTable(
+                try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: ["c", "f", "j", "o", "t"].map(b))
+            try await connection.table(t).put((0..<300).map(put))
+            let joined = try await cluster.addRegionServer()
+            let deadline = ContinuousClock.now + .seconds(20)
+            var held = 0
+            while ContinuousClock.now < deadline {
+                held = try await connection.admin().describe(t).regions.filter { $0.server == joined.serverName }.count
+                if held == 3 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(held == 3, "the new server holds \(held) of 6 regions")
+            #expect(try await connection.table(t).scanAll(Scan()).count == 300)
+        }
+    }
+
+    @Test func aDecommissionedServerHandsItsRegionsOver() async throws {
+        let dir = try TemporaryDirectory(prefix: "basalt-decommission")
+        defer { dir.remove() }
+        let t = try TableName("handover")
+        var configuration = conf()
+        configuration["basalt.master.balance.on.join"] = "false"
+        let cluster = try await LocalCluster.start(root: dir.path, configuration: configuration, regionServers: 2)
+        try await cluster.withConnection(stopFlushing: false) { connection in
+            try await connection.admin().createTable(
+                try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: ["f", "m", "t"].map(b))
+            try await connection.table(t).put((0..<200).map(put))
+            guard let leaving = cluster.regionServers.first(where: { $0.serverName != cluster.master.metaServer }) ?? cluster.regionServers.first,
+                  let name = leaving.serverName else { return }
+            await leaving.decommission()
+            let regions = try await connection.admin().describe(t).regions
+            #expect(!regions.contains { $0.server == name }, "regions left on the decommissioned server")
+            #expect(leaving.engine?.onlineRegions.isEmpty == true)
+            try await cluster.stopRegionServer(leaving, flush: true)
+            #expect(try await connection.table(t).scanAll(Scan()).count == 200)
+        }
+    }
 }
