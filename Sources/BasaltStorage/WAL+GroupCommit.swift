@@ -169,20 +169,23 @@ extension WAL {
         cond.lock()
     }
 
-    /// Writes what `ASYNC_WAL` appends left pending, at least every `asyncFlushInterval`.
-    func runAsyncFlusher() {
-        let nanos = max(1_000_000, configuration.asyncFlushInterval.inNanoseconds)
+    /// The background flusher's loop: every `interval`, writes what `ASYNC_WAL` appends left pending.
+    /// It holds the WAL only while it writes, so a WAL nobody closed can still be freed (and its folder
+    /// lock released); it ends when the WAL is closed or gone.
+    static func runAsyncFlusher(_ weakWAL: @escaping () -> WAL?, interval: Duration) {
+        let seconds = Double(max(1_000_000, interval.inNanoseconds)) / 1e9
         while true {
-            Thread.sleep(forTimeInterval: Double(nanos) / 1e9)
-            cond.lock()
-            if closed {
-                cond.unlock()
-                return
-            }
-            if failure == nil, writerRoleOpen {
-                writeGroup()
-            }
-            cond.unlock()
+            Thread.sleep(forTimeInterval: seconds)
+            guard let wal = weakWAL(), wal.flushAsyncAppends() else { return }
         }
+    }
+
+    /// Writes pending `ASYNC_WAL` appends; false once the WAL is closed.
+    private func flushAsyncAppends() -> Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        if closed { return false }
+        if failure == nil, writerRoleOpen { writeGroup() }
+        return true
     }
 }

@@ -125,7 +125,8 @@ public final class WAL: @unchecked Sendable {
         }
         fileNumber = highest
         try openNextFile()
-        let thread = Thread { [weak self] in self?.runAsyncFlusher() }
+        let interval = configuration.asyncFlushInterval
+        let thread = Thread { [weak self] in Self.runAsyncFlusher({ self }, interval: interval) }
         thread.name = "basalt-wal-flusher"
         flusher = thread
         thread.start()

@@ -57,6 +57,19 @@ func runServer(session: ZooKeeperCoordination, fenceAfter: Duration? = nil, star
     return await iterator.next() ?? .signal
 }
 
+/// What both server commands do first: logging, configuration, the root folder, a coordination session.
+enum ServerSetup {
+    static func begin(_ conf: ConfigurationOptions, root: String) async throws -> (BasaltConfiguration, String, ZooKeeperCoordination) {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let configuration = try conf.load()
+        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+        let session = try await ZooKeeperCoordination.connect(configuration: configuration)
+        try await session.ensureLayout()
+        return (configuration, rootPath, session)
+    }
+}
+
 /// `basalt master --root DIR`: a master of a distributed cluster. It waits in `backup-masters/` while
 /// another master is active, then takes over: rebuilds its view from meta and `rs/`, recovers dead
 /// servers' regions, and watches for more.
@@ -70,12 +83,7 @@ struct MasterCommand: AsyncParsableCommand {
     @OptionGroup var conf: ConfigurationOptions
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let configuration = try conf.load()
-        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
-        try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
-        let session = try await ZooKeeperCoordination.connect(configuration: configuration)
-        try await session.ensureLayout()
+        let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
         let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session)
         let outcome = await runServer(session: session, start: { try await master.start() }, ready: {
             print("basalt master active: \(master.serverName?.description ?? "?")")
@@ -110,12 +118,7 @@ struct RegionServerCommand: AsyncParsableCommand {
     @OptionGroup var conf: ConfigurationOptions
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let configuration = try conf.load()
-        let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
-        try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
-        let session = try await ZooKeeperCoordination.connect(configuration: configuration)
-        try await session.ensureLayout()
+        let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
         let serverConf = try RegionServer.Configuration(root: rootPath, configuration)
         let rs = RegionServer(configuration: serverConf, coordination: session)
         let sessionTimeout = Duration.milliseconds(try configuration.int("zookeeper.session.timeout", default: 10_000))
