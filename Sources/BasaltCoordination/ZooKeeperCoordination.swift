@@ -12,10 +12,10 @@ public final class ZooKeeperCoordination: Coordination {
     }
 
     /// Connects to `hbase.zookeeper.quorum` (default `127.0.0.1:2181`; entries without a port take
-    /// `hbase.zookeeper.property.clientPort`) with `zookeeper.session.timeout` (default 10 s in Basalt, HBase says 90 s; in ms).
+    /// `hbase.zookeeper.property.clientPort`) with `zookeeper.session.timeout` (default 90 s, in ms; the distributed server processes default to 10 s).
     public static func connect(configuration: BasaltConfiguration) async throws -> ZooKeeperCoordination {
         let quorum = servers(configuration)
-        let timeoutMs = Int64(configuration["zookeeper.session.timeout"] ?? "") ?? 10_000
+        let timeoutMs = Int64(configuration["zookeeper.session.timeout"] ?? "") ?? 90_000
         let client = try await ZooKeeperClient.connect(.init(servers: quorum, sessionTimeout: .milliseconds(timeoutMs)))
         return ZooKeeperCoordination(client: client, layout: ZNodeLayout(configuration: configuration))
     }

@@ -61,7 +61,9 @@ func runServer(session: ZooKeeperCoordination, fenceAfter: Duration? = nil, star
 enum ServerSetup {
     static func begin(_ conf: ConfigurationOptions, root: String) async throws -> (BasaltConfiguration, String, ZooKeeperCoordination) {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let configuration = try conf.load()
+        var configuration = try conf.load()
+        // Failover is only as quick as ZooKeeper notices a death: 10 s unless set (HBase waits 90 s).
+        if configuration["zookeeper.session.timeout"] == nil { configuration["zookeeper.session.timeout"] = "10000" }
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
         let session = try await ZooKeeperCoordination.connect(configuration: configuration)

@@ -59,7 +59,8 @@ import Testing
     @Test func killedServersAndMasterLoseNoAcknowledgedRow() async throws {
         #expect(ApacheZooKeeper.isInstalled, "Apache ZooKeeper is needed (scripts/test installs Debian's zookeeper)")
         guard ApacheZooKeeper.isInstalled else { return }
-        let zk = try ApacheZooKeeper(size: 1, tickMs: 500)
+        // Starting ZooKeeper blocks while it waits for the JVM: off the cooperative pool.
+        let zk = try await BasaltProcess.offPool { try ApacheZooKeeper(size: 1, tickMs: 500) }
         let dir = try TemporaryDirectory(prefix: "basalt-distributed")
         var children: [Child] = []
         defer {
@@ -151,7 +152,8 @@ import Testing
         }
 
         load.kill9()
-        load.process.waitUntilExit()
+        let loadProcess = load.process
+        try await BasaltProcess.offPool { loadProcess.waitUntilExit() }
         FileHandle.standardError.write(Data(("distributed failover: " + recoveries.joined(separator: "; ") + "\n").utf8))
 
         // Every acknowledged key is in a full scan, and no row appears twice.
@@ -174,7 +176,7 @@ import Testing
     @Test func aServerCutOffFromZooKeeperFencesItself() async throws {
         #expect(ApacheZooKeeper.isInstalled, "Apache ZooKeeper is needed (scripts/test installs Debian's zookeeper)")
         guard ApacheZooKeeper.isInstalled else { return }
-        let zk = try ApacheZooKeeper(size: 1, tickMs: 500)
+        let zk = try await BasaltProcess.offPool { try ApacheZooKeeper(size: 1, tickMs: 500) }
         let dir = try TemporaryDirectory(prefix: "basalt-partition")
         let rs = try launch(["regionserver", "--root", dir.path + "/root", "-D", "hbase.zookeeper.quorum=\(zk.connectString)",
                              "-D", "zookeeper.session.timeout=2000", "-D", "hbase.regionserver.port=0"], name: "rs", in: dir.path)
