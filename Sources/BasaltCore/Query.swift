@@ -24,6 +24,19 @@ public struct ColumnSelection: Sendable, Hashable {
     }
 
     public var isAll: Bool { families == nil }
+
+    /// A column as HBase writes one (`CellUtil.parseColumn`): `family` alone is the whole family,
+    /// `family:` the empty qualifier, `family:qualifier` one column; the first colon splits.
+    public static func parse(column: [UInt8]) -> (family: [UInt8], qualifier: [UInt8]?) {
+        guard let colon = column.firstIndex(of: UInt8(ascii: ":")) else { return (column, nil) }
+        return (Array(column[..<colon]), Array(column[(colon + 1)...]))
+    }
+
+    /// Adds a column in that form: a whole family, or one qualifier of it.
+    public mutating func add(column: [UInt8]) {
+        let (family, qualifier) = Self.parse(column: column)
+        if let qualifier { addColumn(family: family, qualifier: qualifier) } else { addFamily(family) }
+    }
 }
 
 /// A read of one row (HBase's `Get`): columns, versions, time range. A value type.

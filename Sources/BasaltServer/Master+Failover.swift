@@ -47,6 +47,19 @@ extension Master {
         }
     }
 
+    /// What a master does at start and whenever a server goes, as one procedure (DDL, moves and splits
+    /// wait for it): split dead servers' WALs, put meta on a live server, finish split and merge
+    /// procedures, reopen what is not open on a live server. Returns how many regions it reopened.
+    @discardableResult
+    func recoverDeadServers(live: [ServerName]) async throws -> Int {
+        try await procedures.withLock {
+            try await splitDeadServerWALs(live: live)
+            try await assignMeta()
+            try await recoverSplitsAndMerges()
+            return try await resumeAssignments()
+        }
+    }
+
     /// Recovers the regions of servers that are gone, retrying every second until it succeeds or the
     /// master stops. Runs as one procedure: DDL, moves and splits wait for it.
     func recoverRegionServers(gone: [String]) async {
@@ -56,14 +69,9 @@ extension Master {
         while !isStopped {
             attempt += 1
             do {
-                let reassigned = try await procedures.withLock { () -> Int in
-                    let live = try await liveServers()
-                    guard !live.isEmpty else { throw ServerError(.pleaseHoldOn, "no live region server to recover regions on") }
-                    try await splitDeadServerWALs(live: live)
-                    try await assignMeta()
-                    try await recoverSplitsAndMerges()
-                    return try await resumeAssignments()
-                }
+                let live = try await liveServers()
+                guard !live.isEmpty else { throw ServerError(.pleaseHoldOn, "no live region server to recover regions on") }
+                let reassigned = try await recoverDeadServers(live: live)
                 if !gone.isEmpty || reassigned > 0 {
                     logger.info("regions recovered", metadata: [
                         "regions": "\(reassigned)", "ms": "\((ContinuousClock.now - started).inMilliseconds)", "attempts": "\(attempt)",

@@ -76,13 +76,7 @@ public final class Master: Sendable {
         let id = try await coordination.clusterId()
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
-        try await procedures.withLock {
-            let live = try await waitForRegionServers()
-            try await splitDeadServerWALs(live: live)
-            try await assignMeta()
-            try await recoverSplitsAndMerges()
-            try await resumeAssignments()
-        }
+        try await recoverDeadServers(live: try await waitForRegionServers())
         startFailoverWatch()
     }
 

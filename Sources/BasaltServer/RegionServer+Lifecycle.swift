@@ -22,7 +22,6 @@ extension RegionServer {
                 _ = try await connections.master(try await activeMaster()).moveRegion(request)
             } catch {
                 logger.warning("region not moved; it closes with this server", metadata: ["region": "\(region.encodedName)", "error": "\(error)"])
-                if case let e as ServerError = error, e.kind == .pleaseHoldOn { return }
             }
         }
     }

@@ -95,12 +95,12 @@ struct ColumnSpec: Sendable, Equatable {
     }
 
     init(_ bytes: [UInt8]) throws(ShellError) {
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+        let (family, parsed) = ColumnSelection.parse(column: bytes)
+        guard var qualifier = parsed else {
             guard !bytes.isEmpty else { throw .arguments("a column must not be empty: use 'family' or 'family:qualifier'") }
             self.init(family: bytes, qualifier: nil)
             return
         }
-        var qualifier = Array(bytes[(colon + 1)...])
         var converter: String?
         if let last = qualifier.lastIndex(of: UInt8(ascii: ":")) {
             let name = String(decoding: qualifier[(last + 1)...], as: UTF8.self)
@@ -109,7 +109,7 @@ struct ColumnSpec: Sendable, Equatable {
                 qualifier = Array(qualifier[..<last])
             }
         }
-        self.init(family: Array(bytes[..<colon]), qualifier: qualifier, converter: converter)
+        self.init(family: family, qualifier: qualifier, converter: converter)
         guard !family.isEmpty else { throw .arguments("column '\(Bytes.toStringBinary(bytes))' has no family: use 'family:qualifier'") }
     }
 

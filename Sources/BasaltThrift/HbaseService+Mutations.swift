@@ -23,7 +23,7 @@ extension HbaseService {
             return nil
         })
         m["atomicIncrement"] = ([.illegalArgument], { s, a, _ in
-            let (family, qualifier) = HbaseStructs.parseColumn(a.bytes(3))
+            let (family, qualifier) = ColumnSelection.parse(column: a.bytes(3))
             return .i64(try await s.connection.table(try a.table(1))
                 .incrementColumnValue(row: a.bytes(2), family: family, qualifier: qualifier ?? [], amount: a.i64(4)))
         })
@@ -66,7 +66,7 @@ extension HbaseService {
         var put = Put(row: row, timestamp: ts)
         var delete = Delete(row: row)
         for m in mutations {
-            let (family, qualifier) = HbaseStructs.parseColumn(m.binary(2) ?? [])
+            let (family, qualifier) = ColumnSelection.parse(column: m.binary(2) ?? [])
             let durability: Durability = (m.bool(4) ?? true) ? .syncWAL : .skipWAL
             if m.bool(1) ?? false {
                 if let qualifier {
@@ -113,7 +113,7 @@ extension HbaseService {
 
     func deleteColumn(_ table: TableName, row: [UInt8], column: [UInt8], ts: Int64) async throws {
         var delete = Delete(row: row)
-        let (family, qualifier) = HbaseStructs.parseColumn(column)
+        let (family, qualifier) = ColumnSelection.parse(column: column)
         if let qualifier {
             delete.addColumns(family: family, qualifier: qualifier, timestamp: ts)
         } else {
@@ -128,7 +128,7 @@ extension HbaseService {
             throw ThriftError(.io, "Must supply a table and a row key; can't increment")
         }
         let table = try Arguments(inc).table(1)
-        let (family, qualifier) = HbaseStructs.parseColumn(inc.binary(3) ?? [])
+        let (family, qualifier) = ColumnSelection.parse(column: inc.binary(3) ?? [])
         var increment = Increment(row: row)
         increment.add(family: family, qualifier: qualifier ?? [], amount: inc.i64(4) ?? 0)
         _ = try await connection.table(table).increment(increment)
@@ -146,7 +146,7 @@ extension HbaseService {
         }
         var append = Append(row: row)
         for (c, v) in zip(columns, values) {
-            let (family, qualifier) = HbaseStructs.parseColumn(c)
+            let (family, qualifier) = ColumnSelection.parse(column: c)
             append.add(family: family, qualifier: qualifier ?? [], value: v)
         }
         return HbaseStructs.cells(try await connection.table(try a.table(1)).append(append).cells)
@@ -155,12 +155,12 @@ extension HbaseService {
     /// Puts `put` if the column holds `value` (or, with no value, if the column has no cell).
     func checkAndPut(_ table: TableName, row: [UInt8], column: [UInt8], value: [UInt8]?, put m: ThriftStruct?) async throws -> Bool {
         guard let m, let target = m.binary(2) else { throw ThriftError.illegalArgument("checkAndPut needs a Mutation to apply") }
-        let (family, qualifier) = HbaseStructs.parseColumn(target)
+        let (family, qualifier) = ColumnSelection.parse(column: target)
         guard let qualifier else { throw ThriftError.illegalArgument("Invalid famAndQf provided: '\(Bytes.toStringBinary(target))'") }
         var put = Put(row: row)
         put.add(family: family, qualifier: qualifier, value: m.binary(3) ?? [])
         put.durability = (m.bool(4) ?? true) ? .syncWAL : .skipWAL
-        let check = HbaseStructs.parseColumn(column)
+        let check = ColumnSelection.parse(column: column)
         let cam = CheckAndMutate(row: row, family: check.family, qualifier: check.qualifier ?? [], expected: value, mutations: [.put(put)])
         return try await connection.table(table).checkAndMutate(cam)
     }

@@ -34,7 +34,7 @@ extension HbaseService {
             var scan = Scan(startRow: a.bytes(2))
             scan.reversed = true
             scan.limit = 1
-            scan.columns.addFamily(HbaseStructs.parseColumn(a.bytes(3)).family)
+            scan.columns.addFamily(ColumnSelection.parse(column: a.bytes(3)).family)
             let found = try await s.connection.table(try a.table(1)).scanAll(scan, caching: 1)
             return HbaseStructs.cells(found.first?.cells ?? [])
         })
@@ -42,10 +42,7 @@ extension HbaseService {
 
     /// Adds Thrift1 columns to a selection: `family` selects the family, `family:q` one column.
     static func select(_ columns: [[UInt8]], into selection: inout ColumnSelection) {
-        for c in columns {
-            let (family, qualifier) = HbaseStructs.parseColumn(c)
-            if let qualifier { selection.addColumn(family: family, qualifier: qualifier) } else { selection.addFamily(family) }
-        }
+        for c in columns { selection.add(column: c) }
     }
 
     /// `[0, ts)`, or nil when nothing can be older than `ts`.

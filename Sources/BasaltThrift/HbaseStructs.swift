@@ -3,13 +3,6 @@ import BasaltCore
 
 /// The `Hbase` IDL's structs as the gateway reads and writes them (field ids from the IDL).
 enum HbaseStructs {
-    /// A column as Thrift1 clients write it: `family` alone means the whole family, `family:` the empty
-    /// qualifier, `family:qualifier` one column (the first colon splits).
-    static func parseColumn(_ column: [UInt8]) -> (family: [UInt8], qualifier: [UInt8]?) {
-        guard let colon = column.firstIndex(of: UInt8(ascii: ":")) else { return (column, nil) }
-        return (Array(column[..<colon]), Array(column[(colon + 1)...]))
-    }
-
     static func columnName(_ cell: Cell) -> [UInt8] { cell.family + [UInt8(ascii: ":")] + cell.qualifier }
 
     static func cell(_ c: Cell) -> ThriftValue {
@@ -29,11 +22,13 @@ enum HbaseStructs {
         }
         var pairs: [ThriftPair] = []
         pairs.reserveCapacity(cells.count)
-        var seen = Set<[UInt8]>()
+        var previous: Cell?
         for c in cells {
-            // With several versions, a map keeps one per column: the newest, which comes first.
-            let name = columnName(c)
-            if seen.insert(name).inserted { pairs.append(ThriftPair(.binary(name), cell(c))) }
+            // With several versions, a map keeps one per column: the newest, which comes first (cells
+            // are in column order, so a column's versions are neighbours).
+            if let p = previous, p.family == c.family, p.qualifier == c.qualifier { continue }
+            pairs.append(ThriftPair(.binary(columnName(c)), cell(c)))
+            previous = c
         }
         return .structure(ThriftStruct([1: .binary(row), 2: .map(key: .binary, value: .structure, pairs)]))
     }
@@ -62,7 +57,7 @@ enum HbaseStructs {
     /// A family from a `ColumnDescriptor`; unknown compression or bloom filter names are IllegalArgument.
     static func family(_ s: ThriftStruct) throws(ThriftError) -> ColumnFamilyDescriptor {
         guard let name = s.binary(1), !name.isEmpty else { throw .illegalArgument("a ColumnDescriptor needs a name") }
-        let family = parseColumn(name).family
+        let family = ColumnSelection.parse(column: name).family
         guard !family.isEmpty else { throw .illegalArgument("column family name '\(Bytes.toStringBinary(name))' is empty") }
         var f = ColumnFamilyDescriptor(name: family)
         f.maxVersions = Int(s.i32(2) ?? 3)

@@ -127,19 +127,27 @@ struct ClusterBenchmark {
     func get(count: Int) async throws {
         let (connection, table, keySize, seed, totalRows) = (connection, table, keySize, seed, rows)
         let outcome = try await parallel { t in
-            var rng = SplitMix64(seed: seed &+ 77 &+ UInt64(t))
             let tbl = connection.table(table)
-            var histogram = LatencyHistogram()
-            var found = 0
-            for _ in 0..<count {
-                let key = Self.key(Int(rng.next() % UInt64(totalRows)), size: keySize)
-                let t0 = ContinuousClock.now
-                if try await !tbl.get(Get(row: key)).isEmpty { found += 1 }
-                histogram.record(nanos: UInt64((ContinuousClock.now - t0).inNanoseconds))
+            return try await Self.timedRandomReads(task: t, count: count, seed: seed, rows: totalRows, keySize: keySize) { key in
+                try await !tbl.get(Get(row: key)).isEmpty
             }
-            return (histogram, count, found)
         }
         emit("get", outcome, found: true)
+    }
+
+    /// One task's random point reads of keys in [0, rows), each timed; `read` says whether it found the row.
+    static func timedRandomReads(task t: Int, count: Int, seed: UInt64, rows: Int, keySize: Int,
+                                 _ read: ([UInt8]) async throws -> Bool) async throws -> (LatencyHistogram, Int, Int) {
+        var rng = SplitMix64(seed: seed &+ 77 &+ UInt64(t))
+        var histogram = LatencyHistogram()
+        var found = 0
+        for _ in 0..<count {
+            let key = key(Int(rng.next() % UInt64(rows)), size: keySize)
+            let t0 = ContinuousClock.now
+            if try await read(key) { found += 1 }
+            histogram.record(nanos: UInt64((ContinuousClock.now - t0).inNanoseconds))
+        }
+        return (histogram, count, found)
     }
 
     /// `scan`: the whole table, cut into `threads` key ranges scanned at once; one op per row.

@@ -98,29 +98,17 @@ extension ClusterBenchmark {
             }
         }
         let nativeGet = try await parallel { t in
-            var rng = SplitMix64(seed: seed &+ 77 &+ UInt64(t))
             let table = connection.table(native)
-            var histogram = LatencyHistogram(), found = 0
-            for _ in 0..<gets {
-                let key = Self.key(Int(rng.next() % UInt64(rows)), size: keySize)
-                let t0 = ContinuousClock.now
-                if try await !table.get(Get(row: key)).isEmpty { found += 1 }
-                histogram.record(nanos: UInt64((ContinuousClock.now - t0).inNanoseconds))
+            return try await Self.timedRandomReads(task: t, count: gets, seed: seed, rows: rows, keySize: keySize) { key in
+                try await !table.get(Get(row: key)).isEmpty
             }
-            return (histogram, gets, found)
         }
         let thriftGet = try await parallel { t in
             try await ThriftClient.withConnection(host: thrift.host, port: thrift.port, proto: thrift.proto, framed: thrift.framed) { client in
-                var rng = SplitMix64(seed: seed &+ 77 &+ UInt64(t))
-                var histogram = LatencyHistogram(), found = 0
-                for _ in 0..<gets {
-                    let key = Self.key(Int(rng.next() % UInt64(rows)), size: keySize)
+                try await Self.timedRandomReads(task: t, count: gets, seed: seed, rows: rows, keySize: keySize) { key in
                     let args = ThriftStruct([1: .binary(gateway.nameBytes), 2: .binary(key), 4: .map(key: .binary, value: .binary, [])])
-                    let t0 = ContinuousClock.now
-                    if try await client.call("getRowWithColumns", args)?.elements?.isEmpty == false { found += 1 }
-                    histogram.record(nanos: UInt64((ContinuousClock.now - t0).inNanoseconds))
+                    return try await client.call("getRowWithColumns", args)?.elements?.isEmpty == false
                 }
-                return (histogram, gets, found)
             }
         }
         emit("native batch put (rows, latency per \(batch)-row call)", nativePut, found: false)

@@ -42,16 +42,6 @@ import Testing
         return Child(process: p, stdout: out)
     }
 
-    /// Polls `condition` every 20 ms for up to `seconds`; returns how long it took, or nil.
-    func waitFor(_ seconds: Double, _ condition: () async -> Bool) async -> Duration? {
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < .seconds(seconds) {
-            if await condition() { return ContinuousClock.now - start }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
-    }
-
     func lines(_ path: String) -> [Substring] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
     }
@@ -86,14 +76,14 @@ import Testing
             return c
         }
         let first = try startMaster()
-        #expect(await waitFor(60) { first.firstLine().contains("active") } != nil, "the master never became active")
+        #expect(await pollUntil(60) { first.firstLine().contains("active") } != nil, "the master never became active")
         _ = try startMaster()
 
         let acks = dir.path + "/acks"
         let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", "fo", "--regions", "6",
                                "--rows", "50000000", "--threads", "2", "--durability", "SYNC_WAL", "--ack-log", acks], name: "load", in: dir.path)
         children.append(load)
-        #expect(await waitFor(60) { lines(acks).count > 2000 } != nil, "the load never got going")
+        #expect(await pollUntil(60) { lines(acks).count > 2000 } != nil, "the load never got going")
 
         let connection = try await Connection.connect(BasaltConfiguration(["hbase.zookeeper.quorum": zk.connectString, "zookeeper.session.timeout": "3000"]))
         let admin = connection.admin()
@@ -124,13 +114,13 @@ import Testing
                 }
                 let before = lines(acks).count
                 child.kill9()
-                let took = await waitFor(30) {
+                let took = await pollUntil(30) {
                     guard await allOpen(), let d = try? await admin.describe(table) else { return false }
                     return !d.regions.contains { $0.server == name }
                 }
                 #expect(took != nil, "cycle \(cycle): regions of the killed \(victim) server never came back")
                 recoveries.append("cycle \(cycle), \(victim) server: regions open again \(took.map { "\($0)" } ?? "never") after the kill")
-                #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after killing the \(victim) server")
+                #expect(await pollUntil(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after killing the \(victim) server")
                 _ = try startServer()
             }
 
@@ -141,13 +131,13 @@ import Testing
                 return
             }
             activeChild.kill9()
-            let takeover = await waitFor(30) {
+            let takeover = await pollUntil(30) {
                 masters.contains { $0.stdout != activeChild.stdout && $0.process.isRunning && $0.firstLine().contains("active") }
             }
             #expect(takeover != nil, "cycle \(cycle): the backup master never took over")
             recoveries.append("cycle \(cycle), master: backup active \(takeover.map { "\($0)" } ?? "never") after the kill")
             let before = lines(acks).count
-            #expect(await waitFor(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after the master failover")
+            #expect(await pollUntil(30) { lines(acks).count > before + 1000 } != nil, "the load stalled after the master failover")
             _ = try startMaster()
         }
 
@@ -185,13 +175,13 @@ import Testing
             zk.stop()
             dir.remove()
         }
-        #expect(await waitFor(60) { rs.firstLine().contains("serving") } != nil, "the region server never started")
+        #expect(await pollUntil(60) { rs.firstLine().contains("serving") } != nil, "the region server never started")
         let name = String(rs.firstLine().split(separator: " ").last ?? "")
         let lock = dir.path + "/root/WALs/\(name)/.lock"
         // While it runs, its WAL cannot be taken.
         #expect(try POSIXFileSystem().tryLock(lock) == nil)
         zk.stop()
-        let stopped = await waitFor(30) { !rs.process.isRunning }
+        let stopped = await pollUntil(30) { !rs.process.isRunning }
         #expect(stopped != nil, "the region server kept running without ZooKeeper")
         if stopped != nil { #expect(rs.process.terminationStatus == 1) }
         let taken = try POSIXFileSystem().tryLock(lock)

@@ -1,5 +1,6 @@
 import BasaltClient
 import BasaltCore
+import BasaltTestSupport
 import BasaltThrift
 import Foundation
 import Testing
@@ -8,14 +9,8 @@ import Testing
 /// over the limit refused, scanners closed with their connection or when idle, idle connections kept
 /// unless a timeout is configured.
 @Suite(.serialized) struct ThriftServerTests {
-    /// Polls `condition` for up to `seconds`.
     func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return await condition()
+        await pollUntil(seconds, condition) != nil
     }
 
     @Test func manyConcurrentConnectionsInEveryMode() async throws {
