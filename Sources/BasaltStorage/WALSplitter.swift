@@ -14,6 +14,8 @@ public enum WALSplitter {
         public var files = 0
         public var entries = 0
         public var regions = 0
+        /// Regions named in the WAL whose folder is gone (split, merged or dropped since).
+        public var skippedRegions = 0
     }
 
     /// Splits `<root>/WALs/<serverDirectory>` (or its `-splitting` form, left by an interrupted split).
@@ -60,7 +62,17 @@ public enum WALSplitter {
             }
             let tableDir = joinPath(root, "data", table.namespace, table.qualifier)
             guard fs.exists(tableDir) else { continue }  // the table was deleted
-            let dir = joinPath(tableDir, String(decoding: encoded, as: UTF8.self), recoveredEditsDirectory)
+            let regionDir = joinPath(tableDir, String(decoding: encoded, as: UTF8.self))
+            // A region whose folder is gone was split or merged away (it closed with a flush first, so
+            // its daughters' files hold these edits) or dropped: nothing will open it again.
+            guard fs.exists(regionDir) else {
+                outcome.skippedRegions += 1
+                logger.info("WAL edits for a region that no longer exists; skipped", metadata: [
+                    "region": "\(String(decoding: encoded, as: UTF8.self))", "entries": "\(slot.count)",
+                ])
+                continue
+            }
+            let dir = joinPath(regionDir, recoveredEditsDirectory)
             try fs.createDirectory(dir)
             let final = joinPath(dir, String(format: "%019llu", slot.maxSeq))
             let tmp = final + ".tmp"
