@@ -48,19 +48,25 @@ public enum PBUFCodec {
         return try decode(type, from: Array(bytes[(5 + idLength)...]))
     }
 
-    /// `meta-region-server` content naming `server`.
-    public static func metaRegionServer(_ server: ServerName, id: String) throws -> [UInt8] {
+    /// `meta-region-server` content naming `server`, with meta open there (or, with `open: false`,
+    /// still opening: a master records its target before it opens meta).
+    public static func metaRegionServer(_ server: ServerName, id: String, open: Bool = true) throws -> [UInt8] {
         var m = Basalt_MetaRegionServer()
         m.server = Basalt_ServerName(server)
         m.rpcVersion = BasaltProtocol.rpcVersion
-        m.state = .open
+        m.state = open ? .open : .opening
         return try encodeZNode(m, id: id)
     }
 
     /// The server named in `meta-region-server` content.
     public static func metaServer(from bytes: [UInt8]) throws -> ServerName {
+        try metaLocation(from: bytes).server
+    }
+
+    /// The server named in `meta-region-server` content, and whether meta is open there.
+    public static func metaLocation(from bytes: [UInt8]) throws -> (server: ServerName, open: Bool) {
         let m = try decodeZNode(Basalt_MetaRegionServer.self, from: bytes)
         guard m.hasServer else { throw ProtocolError(.malformedData, "meta-region-server names no server") }
-        return m.server.toServerName()
+        return (m.server.toServerName(), m.state == .open)
     }
 }

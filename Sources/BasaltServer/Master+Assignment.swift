@@ -34,9 +34,8 @@ extension Master {
         let live = try await waitForRegionServers()
         var loads = try await serverLoads(live)
         for (region, preferred) in regions {
-            let target = try preferred.flatMap { live.contains($0) ? $0 : nil } ?? Self.leastLoaded(live, loads)
-            let seq = try await openRegion(region, descriptor: descriptor, on: target)
-            try await writeMeta([try MetaRow.put(.init(region: region, server: target, state: "OPEN", openSeqNum: Int64(seq)))])
+            let target = try preferred.flatMap { live.contains($0) ? $0 : nil } ?? ClusterRecovery.leastLoaded(live, loads)
+            try await open(region, descriptor: descriptor, on: target)
             loads[target, default: 0] += 1
         }
     }
@@ -65,65 +64,6 @@ extension Master {
         }
     }
 
-    /// Splits the WAL of every server that left a WAL folder but is no longer registered, so its edits
-    /// come back when its regions reopen. The folders are listed before the live servers: a region
-    /// server registers before it creates its WAL folder, so a folder whose server is missing from the
-    /// later list belongs to a dead server.
-    func splitDeadServerWALs(live: [ServerName]) async throws {
-        let walsRoot = "\(configuration.root)/WALs"
-        let folders = (try? FileManager.default.contentsOfDirectory(atPath: walsRoot)) ?? []
-        guard !folders.isEmpty else { return }
-        let liveNow = Set(try await liveServers().map(\.description))
-        let dead = folders.filter { name in
-            let server = name.hasSuffix("-splitting") ? String(name.dropLast("-splitting".count)) : name
-            return !liveNow.contains(server)
-        }
-        let root = configuration.root
-        let logger = self.logger
-        for name in dead {
-            try await Task.detached {
-                _ = try WALSplitter.split(fileSystem: POSIXFileSystem(), root: root, serverDirectory: name, logger: logger)
-            }.value
-        }
-    }
-
-    /// After meta is online: every region of an enabled (or enabling) table that is not open on a live
-    /// server is assigned; a half-done disable is finished; table states end where they were heading.
-    /// Returns how many regions it reassigned.
-    @discardableResult
-    func resumeAssignments() async throws -> Int {
-        var reassigned = 0
-        let live = try await liveServers()
-        var byTable: [TableName: [MetaRow.Location]] = [:]
-        var states: [TableName: MetaRow.TableState] = [:]
-        for row in try await scanMeta(start: [], stop: []) {
-            if !row.row.contains(UInt8(ascii: ",")) {
-                if let t = try? TableName(String(decoding: row.row, as: UTF8.self)), let s = try MetaRow.parseTableState(row) { states[t] = s }
-            } else if let loc = try MetaRow.parse(row), !(loc.split && loc.offline) {
-                byTable[loc.region.table, default: []].append(loc)
-            }
-        }
-        for (table, state) in states.sorted(by: { $0.key < $1.key }) {
-            let locations = byTable[table] ?? []
-            switch state {
-            case .enabled, .enabling:
-                let stale = locations.filter { loc in loc.state != "OPEN" || loc.server.map { !live.contains($0) } ?? true }
-                if !stale.isEmpty {
-                    logger.info("reassigning regions", metadata: ["table": "\(table)", "regions": "\(stale.count)"])
-                    try await assign(stale.map { ($0.region, nil) }, descriptor: try readDescriptor(table))
-                    reassigned += stale.count
-                }
-                if state == .enabling { try await writeMeta([MetaRow.tableStatePut(table, .enabled)]) }
-            case .disabling:
-                try await closeAll(table)
-                try await writeMeta([MetaRow.tableStatePut(table, .disabled)])
-            case .disabled:
-                break
-            }
-        }
-        return reassigned
-    }
-
     /// Moves a region (by encoded name) to `destination`, or to the least loaded other live server.
     public func moveRegion(encodedName: String, to destination: ServerName?) async throws {
         try await procedures.withLock {
@@ -141,21 +81,31 @@ extension Master {
                 }
                 target = match
             } else {
-                target = try Self.leastLoaded(others, try await serverLoads(others))
+                target = try ClusterRecovery.leastLoaded(others, try await serverLoads(others))
             }
             guard target != loc.server else { return }
             try await relocate(loc, to: target)
         }
     }
 
-    /// Closes a region where it is and opens it on `target`, recording each step in meta.
+    /// Closes a region where it is and opens it on `target`, recording each step in meta (CLOSING with
+    /// the source, then OPENING and OPEN with the target), so a master that dies half way is followed
+    /// by one that closes it again or opens it on the same target, never on two servers.
     func relocate(_ loc: MetaRow.Location, to target: ServerName) async throws {
         let descriptor = try readDescriptor(loc.region.table)
-        if let source = loc.server { try await closeRegion(loc.region, on: source) }
-        try await writeMeta([try MetaRow.put(.init(region: loc.region, server: loc.server, state: "CLOSED", openSeqNum: loc.openSeqNum))])
-        let seq = try await openRegion(loc.region, descriptor: descriptor, on: target)
-        try await writeMeta([try MetaRow.put(.init(region: loc.region, server: target, state: "OPEN", openSeqNum: Int64(seq)))])
+        if let source = loc.server {
+            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: source, state: "CLOSING", openSeqNum: loc.openSeqNum))])
+            try await closeRegion(loc.region, on: source)
+        }
+        try await open(loc.region, descriptor: descriptor, on: target)
         logger.info("moved region", metadata: ["region": "\(loc.region.encodedName)", "from": "\(loc.server.map { "\($0)" } ?? "-")", "to": "\(target)"])
+    }
+
+    /// Opens a region on `target` as one recorded transition: OPENING (naming the target) → open → OPEN.
+    func open(_ region: RegionInfo, descriptor: TableDescriptor, on target: ServerName) async throws {
+        try await writeMeta([try MetaRow.put(.init(region: region, server: target, state: "OPENING"))])
+        let seq = try await openRegion(region, descriptor: descriptor, on: target)
+        try await writeMeta([try MetaRow.put(.init(region: region, server: target, state: "OPEN", openSeqNum: Int64(seq)))])
     }
 
     /// Evens out region counts: moves regions from the most to the least loaded live server until they

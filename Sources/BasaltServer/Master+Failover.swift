@@ -48,15 +48,11 @@ extension Master {
     }
 
     /// What a master does at start and whenever a server goes, as one procedure (DDL, moves and splits
-    /// wait for it): split dead servers' WALs, put meta on a live server, finish split and merge
-    /// procedures, reopen what is not open on a live server. Returns how many regions it reopened.
+    /// wait for it): `ClusterRecovery`. Returns how many regions it opened.
     @discardableResult
-    func recoverDeadServers(live: [ServerName]) async throws -> Int {
+    func recoverDeadServers() async throws -> Int {
         try await procedures.withLock {
-            try await splitDeadServerWALs(live: live)
-            try await assignMeta()
-            try await recoverSplitsAndMerges()
-            return try await resumeAssignments()
+            try await ClusterRecovery.run(MasterRecoveryCluster(master: self), logger: logger).regionsOpened
         }
     }
 
@@ -69,9 +65,7 @@ extension Master {
         while !isStopped {
             attempt += 1
             do {
-                let live = try await liveServers()
-                guard !live.isEmpty else { throw ServerError(.pleaseHoldOn, "no live region server to recover regions on") }
-                let reassigned = try await recoverDeadServers(live: live)
+                let reassigned = try await recoverDeadServers()
                 if !gone.isEmpty || reassigned > 0 {
                     logger.info("regions recovered", metadata: [
                         "regions": "\(reassigned)", "ms": "\((ContinuousClock.now - started).inMilliseconds)", "attempts": "\(attempt)",

@@ -4,7 +4,7 @@ import Foundation
 
 /// Table DDL on the master. Each runs under `procedures` (one at a time) and records every step in meta:
 /// the table state first (ENABLING, DISABLING), then each region's, then the final state, so a master
-/// that restarts half way finishes the job (`resumeAssignments`).
+/// that restarts half way finishes the job (`ClusterRecovery`).
 extension Master {
     /// Where a table's descriptor lives: `<root>/data/<ns>/<table>/.tabledesc/.tableinfo.0000000001`.
     func descriptorPath(_ table: TableName) -> String {

@@ -76,7 +76,8 @@ public final class Master: Sendable {
         let id = try await coordination.clusterId()
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
-        try await recoverDeadServers(live: try await waitForRegionServers())
+        _ = try await waitForRegionServers()
+        try await recoverDeadServers()
         startFailoverWatch()
     }
 
@@ -112,31 +113,6 @@ public final class Master: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-    }
-
-    /// Keeps meta where `meta-region-server` says when that server is alive; otherwise opens it on a
-    /// live server and records the new location.
-    func assignMeta() async throws {
-        let live = try await waitForRegionServers()
-        if let current = try await coordination.read(coordination.layout.metaRegionServer),
-           let server = try? PBUFCodec.metaServer(from: current.data), live.contains(server) {
-            state.withLock { $0.metaServer = server }
-            return
-        }
-        let target = try Self.leastLoaded(live, [:])
-        _ = try await openRegion(.firstMeta, descriptor: try MetaRow.metaDescriptor(), on: target)
-        let id = "master:\(serverName?.port ?? 0)"
-        try await coordination.write(coordination.layout.metaRegionServer, data: try PBUFCodec.metaRegionServer(target, id: id), expectedVersion: nil)
-        state.withLock { $0.metaServer = target }
-        logger.info("meta online", metadata: ["server": "\(target)"])
-    }
-
-    /// The live server holding the fewest regions (by name on a tie).
-    static func leastLoaded(_ live: [ServerName], _ loads: [ServerName: Int]) throws -> ServerName {
-        guard let pick = live.min(by: { (loads[$0] ?? 0, $0.description) < (loads[$1] ?? 0, $1.description) }) else {
-            throw ServerError(.pleaseHoldOn, "no live region server to assign to")
-        }
-        return pick
     }
 
     /// Opens a region on a server; returns its sequence number at open.
