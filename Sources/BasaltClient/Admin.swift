@@ -15,6 +15,14 @@ public struct TableDescription: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(descriptor) }
 }
 
+/// A region on its way somewhere, as `status 'detailed'` lists it: its meta state (OPENING, CLOSING,
+/// SPLITTING, ...; OPEN when the server it was open on is gone) and the server that state names.
+public struct RegionInTransition: Sendable, Hashable {
+    public var region: RegionInfo
+    public var server: ServerName?
+    public var state: String
+}
+
 /// The cluster as `status` reports it.
 public struct ClusterStatus: Sendable, Hashable {
     public var clusterId: String
@@ -22,7 +30,7 @@ public struct ClusterStatus: Sendable, Hashable {
     public var backupMasters: [ServerName]
     public var liveServers: [ServerName: Int]
     public var deadServers: [ServerName]
-    public var regionsInTransition: Int
+    public var regionsInTransition: [RegionInTransition]
 
     public var regionCount: Int { liveServers.values.reduce(0, +) }
     public var averageLoad: Double { liveServers.isEmpty ? 0 : Double(regionCount) / Double(liveServers.count) }
@@ -143,7 +151,10 @@ public struct Admin: Sendable {
         for l in s.liveServers { live[l.server.toServerName()] = l.regions.count }
         return ClusterStatus(
             clusterId: s.clusterID, master: s.hasMaster ? s.master.toServerName() : nil, backupMasters: s.backupMasters.map { $0.toServerName() },
-            liveServers: live, deadServers: s.deadServers.map { $0.toServerName() }, regionsInTransition: s.regionsInTransition.count)
+            liveServers: live, deadServers: s.deadServers.map { $0.toServerName() },
+            regionsInTransition: try s.regionsInTransition.map {
+                RegionInTransition(region: try $0.region.toRegionInfo(), server: $0.hasServer ? $0.server.toServerName() : nil, state: $0.state.metaName)
+            })
     }
 
     /// Moves a region (by encoded name) to `destination`, or to another live server when nil.

@@ -164,3 +164,21 @@ public enum MetaRow {
         table.nameBytes + Bytes.of(",,")
     }
 }
+
+extension Basalt_RegionState.State {
+    /// The names meta's `info:state` uses, as HBase writes them.
+    static let metaNames: [(Self, String)] = [
+        (.offline, "OFFLINE"), (.pendingOpen, "PENDING_OPEN"), (.opening, "OPENING"), (.open, "OPEN"),
+        (.pendingClose, "PENDING_CLOSE"), (.closing, "CLOSING"), (.closed, "CLOSED"), (.splitting, "SPLITTING"),
+        (.split, "SPLIT"), (.failedOpen, "FAILED_OPEN"), (.failedClose, "FAILED_CLOSE"), (.merging, "MERGING"),
+        (.merged, "MERGED"), (.splittingNew, "SPLITTING_NEW"), (.mergingNew, "MERGING_NEW"), (.abnormallyClosed, "ABNORMALLY_CLOSED"),
+    ]
+
+    /// The state a meta `info:state` name stands for (OFFLINE for a name it does not know).
+    public init(metaName: String) {
+        self = Self.metaNames.first { $0.1 == metaName }?.0 ?? .offline
+    }
+
+    /// The name meta's `info:state` uses for this state.
+    public var metaName: String { Self.metaNames.first { $0.0 == self }?.1 ?? "OFFLINE" }
+}

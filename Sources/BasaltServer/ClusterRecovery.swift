@@ -48,7 +48,8 @@ protocol RecoveryCluster: Sendable {
 ///    one); finish a half-done disable; closing regions (CLOSING on a live server) are closed first.
 enum ClusterRecovery {
     struct Outcome: Sendable, Equatable {
-        var walFoldersSplit = 0
+        /// The servers whose WAL it split: dead ones.
+        var deadServers: [String] = []
         var metaReopened = false
         var regionsOpened = 0
     }
@@ -72,7 +73,7 @@ enum ClusterRecovery {
         let liveNames = Set(live.map(\.description))
         for folder in folders.sorted() where !liveNames.contains(server(ofWALFolder: folder)) {
             try await cluster.splitWAL(folder: folder)
-            outcome.walFoldersSplit += 1
+            outcome.deadServers.append(server(ofWALFolder: folder))
         }
         outcome.metaReopened = try await placeMeta(cluster, live: live, logger: logger)
         try await cluster.finishSplitsAndMerges()
@@ -137,6 +138,19 @@ enum ClusterRecovery {
         try await cluster.recordInMeta(.init(region: region, server: target, state: "OPENING"))
         let seq = try await cluster.openRegion(region, on: target)
         try await cluster.recordInMeta(.init(region: region, server: target, state: "OPEN", openSeqNum: Int64(seq)))
+    }
+
+    /// Regions on their way somewhere: in a transition (OPENING, CLOSING, SPLITTING, MERGING, ...), or
+    /// recorded OPEN on a server that is no longer live. Split parents and closed regions are at rest.
+    static func inTransition(_ meta: MetaSnapshot, live: [ServerName]) -> [MetaRow.Location] {
+        meta.regions.filter { loc in
+            if loc.split && loc.offline { return false }
+            switch loc.state {
+            case "CLOSED": return false
+            case "OPEN": return loc.server.map { !live.contains($0) } ?? true
+            default: return true
+            }
+        }
     }
 
     /// Open regions per live server, from meta.

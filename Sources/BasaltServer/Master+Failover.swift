@@ -1,5 +1,6 @@
 import BasaltCoordination
 import BasaltCore
+import BasaltProtocol
 import Foundation
 import Logging
 
@@ -51,9 +52,35 @@ extension Master {
     /// wait for it): `ClusterRecovery`. Returns how many regions it opened.
     @discardableResult
     func recoverDeadServers() async throws -> Int {
-        try await procedures.withLock {
-            try await ClusterRecovery.run(MasterRecoveryCluster(master: self), logger: logger).regionsOpened
+        let outcome = try await procedures.withLock {
+            try await ClusterRecovery.run(MasterRecoveryCluster(master: self), logger: logger)
         }
+        noteDead(outcome.deadServers.compactMap { try? ServerName(parsing: $0) })
+        return outcome.regionsOpened
+    }
+
+    /// Remembers servers as dead, for `status`: at most the last 100.
+    func noteDead(_ servers: [ServerName]) {
+        state.withLock { s in
+            for server in servers where !s.deadServers.contains(server) { s.deadServers.append(server) }
+            s.deadServers.removeFirst(max(0, s.deadServers.count - 100))
+        }
+    }
+
+    /// Servers seen dead, leaving out those whose host and port serve again (a restarted server).
+    func deadServers(live: [ServerName]) -> [ServerName] {
+        let serving = Set(live.map(\.hostAndPort))
+        return state.withLock { $0.deadServers }.filter { !serving.contains($0.hostAndPort) }
+    }
+
+    /// Regions in transition, from meta (`ClusterRecovery.inTransition`).
+    func regionsInTransition(live: [ServerName]) async throws -> [MetaRow.Location] {
+        ClusterRecovery.inTransition(try await MasterRecoveryCluster(master: self).readMeta(), live: live)
+    }
+
+    /// Backup masters waiting under `backup-masters/`.
+    func backupMasters() async throws -> [ServerName] {
+        try await coordination.children(coordination.layout.backupMasters).compactMap { try? ServerName(parsing: $0) }.sorted { $0.description < $1.description }
     }
 
     /// Recovers the regions of servers that are gone, retrying every second until it succeeds or the
@@ -61,6 +88,7 @@ extension Master {
     func recoverRegionServers(gone: [String]) async {
         let started = ContinuousClock.now
         if !gone.isEmpty { logger.warning("region servers gone; recovering their regions", metadata: ["servers": "\(gone.joined(separator: " "))"]) }
+        noteDead(gone.compactMap { try? ServerName(parsing: $0) })
         var attempt = 0
         while !isStopped {
             attempt += 1

@@ -46,6 +46,8 @@ public final class Master: Sendable {
         var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
         var serveTask: Task<Void, any Error>?
         var failoverWatch: Task<Void, Never>?
+        /// Servers seen dead (their znode went, or their WAL was split), newest last.
+        var deadServers: [ServerName] = []
         var stopped = false
     }
 

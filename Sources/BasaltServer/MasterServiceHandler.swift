@@ -61,6 +61,16 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
                 }
                 return l
             }
+            r.backupMasters = try await master.backupMasters().map { Basalt_ServerName($0) }
+            r.deadServers = master.deadServers(live: live).map { Basalt_ServerName($0) }
+            r.regionsInTransition = try await master.regionsInTransition(live: live).map { loc in
+                var t = Basalt_RegionLocation()
+                t.region = Basalt_RegionInfo(loc.region)
+                if let server = loc.server { t.server = Basalt_ServerName(server) }
+                t.state = Basalt_RegionState.State(metaName: loc.state)
+                t.seqNum = UInt64(max(0, loc.openSeqNum))
+                return t
+            }
             return r
         }
     }

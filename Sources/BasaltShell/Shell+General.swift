@@ -18,7 +18,10 @@ extension Shell {
             let detailed = format == "detailed"
             if detailed {
                 write("version \(Self.version)\n")
-                write("\(s.regionsInTransition) regionsInTransition\n")
+                write("\(s.regionsInTransition.count) regionsInTransition\n")
+                for t in s.regionsInTransition.sorted(by: { $0.region.regionNameAsString < $1.region.regionNameAsString }) {
+                    write("    \(Self.describe(t))\n")
+                }
             }
             if let m = s.master { write("active master:  \(m.host):\(m.port) \(m.startCode)\n") }
             write("\(s.backupMasters.count) backup masters\n")
@@ -46,6 +49,11 @@ extension Shell {
             throw ShellError.arguments("status takes 'summary', 'simple' or 'detailed', not '\(format)'")
         }
         return nil
+    }
+
+    /// A region in transition as HBase's RegionState prints it: `{name state=OPENING, server=h,p,c}`.
+    static func describe(_ t: RegionInTransition) -> String {
+        "{\(t.region.regionNameAsString) state=\(t.state), server=\(t.server?.description ?? "null")}"
     }
 
     func version(_ a: [ShellValue]) throws -> ShellValue? {

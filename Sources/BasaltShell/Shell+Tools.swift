@@ -85,6 +85,15 @@ extension Shell {
         write("Region server holding hbase:meta: \(s.metaServer?.description ?? "")\n")
         write("Region servers:\n")
         for r in s.regionServers { write(" \(r)\n") }
+        // Dead servers and regions in transition are the master's to know: shown when it answers.
+        if let status = try? await connection.admin().clusterStatus() {
+            write("Dead region servers:\n")
+            for d in status.deadServers { write(" \(d)\n") }
+            write("Regions in transition:\n")
+            for t in status.regionsInTransition.sorted(by: { $0.region.regionNameAsString < $1.region.regionNameAsString }) {
+                write(" \(Self.describe(t))\n")
+            }
+        }
         write("Quorum Server Statistics:\n")
         for q in s.quorum.split(separator: ",") { write(" \(q)\n") }
         return nil

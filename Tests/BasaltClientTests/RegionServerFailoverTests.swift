@@ -63,6 +63,12 @@ import Testing
                 try await cluster.stopRegionServer(rs, flush: false)
                 let recovery = try await waitForRegions(cluster, connection, t)
                 #expect(recovery < .seconds(10), "recovery took \(recovery)")
+                // `status` names the dead server; nothing is left in transition.
+                let settled = await pollUntil(10) {
+                    guard let s = try? await connection.admin().clusterStatus() else { return false }
+                    return s.deadServers.contains(victim) && s.deadServers.count == round + 1 && s.regionsInTransition.isEmpty
+                }
+                #expect(settled != nil, "the master reports the dead server and nothing in transition")
                 // The client writes and reads across the move.
                 try await table.put((written..<(written + 100)).map(put))
                 written += 100

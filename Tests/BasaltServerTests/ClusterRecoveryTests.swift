@@ -38,6 +38,21 @@ import Testing
         }
     }
 
+    /// What `status` lists as in transition: regions mid-transition, and regions recorded open on a
+    /// server that is gone; none once recovery is done.
+    @Test func regionsInTransitionAreTheOnesNotAtRest() async throws {
+        let cluster = FakeCluster.scenario()
+        func inTransition() -> [String] {
+            cluster.world.withLock { w in
+                ClusterRecovery.inTransition(MetaSnapshot(regions: Array(w.rows.values), tableStates: w.tableStates), live: w.live)
+                    .map { "\($0.region.table) \($0.state)" }.sorted()
+            }
+        }
+        #expect(inTransition() == ["moving CLOSING", "moving OPENING", "on OPEN", "on OPEN", "on OPEN", "on OPEN"])
+        _ = try await cluster.runToEnd()
+        #expect(inTransition() == [])
+    }
+
     /// A region server dies while the master recovers (at every step in turn; the one meta goes to, and
     /// the other): the run fails or ends without touching it, and the next run (the watch fires again)
     /// splits its WAL before any of its regions opens elsewhere.
