@@ -161,31 +161,76 @@ import Testing
         await connection.close()
     }
 
-    /// A region server cut off from ZooKeeper stops by itself once a whole session timeout has passed
-    /// (by then its session is expired), exiting 1 and releasing its WAL's lock so the master may split it.
-    @Test func aServerCutOffFromZooKeeperFencesItself() async throws {
+    /// A region server partitioned from ZooKeeper (its connection goes through a proxy that is cut)
+    /// while the master, the other server and the clients still reach everything. Its session expires
+    /// while it still runs; the master sees it gone, but cannot split its WAL while the server holds the
+    /// WAL's lock. The server stops serving and exits 1 once it has been cut off for a session timeout,
+    /// and only then do its regions open elsewhere: when they do, nothing listens on its port any more.
+    /// Every write acknowledged under a SYNC_WAL load, before and during the partition, reads back.
+    @Test func aRegionServerPartitionedFromZooKeeperStopsBeforeItsRegionsMove() async throws {
         #expect(ApacheZooKeeper.isInstalled, "Apache ZooKeeper is needed (scripts/test installs Debian's zookeeper)")
         guard ApacheZooKeeper.isInstalled else { return }
         let zk = try await BasaltProcess.offPool { try ApacheZooKeeper(size: 1, tickMs: 500) }
         let dir = try TemporaryDirectory(prefix: "basalt-partition")
-        let rs = try launch(["regionserver", "--root", dir.path + "/root", "-D", "hbase.zookeeper.quorum=\(zk.connectString)",
-                             "-D", "zookeeper.session.timeout=2000", "-D", "hbase.regionserver.port=0"], name: "rs", in: dir.path)
+        var children: [Child] = []
         defer {
-            rs.kill9()
+            for c in children { c.kill9() }
             zk.stop()
             dir.remove()
         }
-        #expect(await pollUntil(60) { rs.firstLine().contains("serving") } != nil, "the region server never started")
-        let name = String(rs.firstLine().split(separator: " ").last ?? "")
-        let lock = dir.path + "/root/WALs/\(name)/.lock"
-        // While it runs, its WAL cannot be taken.
-        #expect(try POSIXFileSystem().tryLock(lock) == nil)
-        zk.stop()
-        let stopped = await pollUntil(30) { !rs.process.isRunning }
-        #expect(stopped != nil, "the region server kept running without ZooKeeper")
-        if stopped != nil { #expect(rs.process.terminationStatus == 1) }
-        let taken = try POSIXFileSystem().tryLock(lock)
-        #expect(taken != nil, "the WAL lock was not released")
-        taken?.unlock()
+        let zkPort = try #require(zk.connectString.split(separator: ",").first?.split(separator: ":").last.flatMap { Int($0) })
+        let proxy = try TCPProxy(targetPort: zkPort)
+        let quorum = "hbase.zookeeper.quorum=\(zk.connectString)"
+        let common = ["--root", dir.path + "/root", "-D", "zookeeper.session.timeout=3000", "-D", "basalt.memory=\(128 << 20)"]
+        let cutOff = try launch(["regionserver", "-D", "hbase.zookeeper.quorum=127.0.0.1:\(proxy.port)", "-D", "hbase.regionserver.port=0"] + common,
+                                name: "rs-cut", in: dir.path)
+        let other = try launch(["regionserver", "-D", quorum, "-D", "hbase.regionserver.port=0"] + common, name: "rs-other", in: dir.path)
+        let master = try launch(["master", "-D", quorum, "-D", "hbase.master.port=0"] + common, name: "master", in: dir.path)
+        children += [cutOff, other, master]
+        #expect(await pollUntil(60) { master.firstLine().contains("active") && cutOff.firstLine().contains("serving") && other.firstLine().contains("serving") } != nil,
+                "the cluster never started")
+        let cutName = try ServerName(parsing: String(cutOff.firstLine().split(separator: " ").last ?? ""))
+
+        let acks = dir.path + "/acks"
+        let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", "pt", "--regions", "4",
+                               "--rows", "50000000", "--threads", "2", "--durability", "SYNC_WAL", "--ack-log", acks], name: "load", in: dir.path)
+        children.append(load)
+        #expect(await pollUntil(60) { lines(acks).count > 2000 } != nil, "the load never got going")
+        let connection = try await Connection.connect(BasaltConfiguration(["hbase.zookeeper.quorum": zk.connectString, "zookeeper.session.timeout": "3000"]))
+        let admin = connection.admin()
+        let table = try TableName("pt")
+        let before = try await admin.describe(table).regions.filter { $0.server == cutName }.count
+        #expect(before > 0, "the server to cut off holds none of the table's regions")
+
+        proxy.cut()
+        let cutAt = ContinuousClock.now
+        var stoppedAfter: Duration?
+        var movedAfter: Duration?
+        while ContinuousClock.now - cutAt < .seconds(40), movedAfter == nil {
+            if stoppedAfter == nil, !cutOff.process.isRunning { stoppedAfter = ContinuousClock.now - cutAt }
+            if let d = try? await admin.describe(table), d.regions.allSatisfy({ $0.server != nil && $0.server != cutName }) {
+                movedAfter = ContinuousClock.now - cutAt
+                // The moment its regions serve elsewhere, the partitioned server takes no connection.
+                #expect(!TCPProxy.accepts(port: cutName.port), "the partitioned server still listens while its regions are open elsewhere")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(movedAfter != nil, "the partitioned server's regions never opened elsewhere")
+        #expect(await pollUntil(20) { !cutOff.process.isRunning } != nil, "the partitioned server kept running")
+        if !cutOff.process.isRunning { #expect(cutOff.process.terminationStatus == 1, "a fenced server exits 1") }
+        let after = lines(acks).count
+        #expect(await pollUntil(30) { lines(acks).count > after + 1000 } != nil, "the load stalled after the partition")
+        FileHandle.standardError.write(Data("partition: server stopped \(stoppedAfter.map { "\($0)" } ?? "later") and its regions open elsewhere \(movedAfter.map { "\($0)" } ?? "never") after the cut\n".utf8))
+
+        load.kill9()
+        let loadProcess = load.process
+        try await BasaltProcess.offPool { loadProcess.waitUntilExit() }
+        let acked = Set(lines(acks).map { Array($0.utf8) })
+        let rows = try await connection.table(table).scanAll(Scan(), caching: 5000)
+        #expect(Set(rows.map(\.row)).count == rows.count, "a row appeared twice in a full scan")
+        let present = Set(rows.map(\.row))
+        let missing = acked.filter { !present.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(acked.count) acknowledged rows are missing")
+        await connection.close()
     }
 }
