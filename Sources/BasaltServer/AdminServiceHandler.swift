@@ -65,6 +65,20 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         }
     }
 
+    /// Splits one file of a dead server's WAL for the master (the root folder is shared).
+    func splitWAL(request: Basalt_SplitWALRequest, context: ServerContext) async throws -> Basalt_SplitWALResponse {
+        let root = server.configuration.root
+        let logger = server.logger
+                return try await server.serve { _ in
+            let outcome = try WALSplitter.splitFile(fileSystem: POSIXFileSystem(), root: root, folder: request.folder, file: request.file, logger: logger)
+            server.walFilesSplitCounter.add(outcome.files, ordering: .relaxed)
+            var response = Basalt_SplitWALResponse()
+            response.entries = UInt64(outcome.entries)
+            response.regions = UInt32(clamping: outcome.regions)
+            return response
+        }
+    }
+
     /// Splits one of this server's regions at the given row, or at its mid row: the master runs the split
     /// (as in HBase), this server picks the point.
     func splitRegion(request: Basalt_SplitRegionRequest, context: ServerContext) async throws -> Basalt_SplitRegionResponse {

@@ -14,11 +14,48 @@ struct MasterRecoveryCluster: RecoveryCluster {
 
     func liveServers() async throws -> [ServerName] { try await master.liveServers() }
 
+    /// Takes the folder (with its lock), then hands its files out to the live region servers, one call
+    /// per file, all at once; a file whose server fails is split here instead.
     func splitWAL(folder: String) async throws {
         let root = master.configuration.root
         let logger = master.logger
+        let (splitting, files) = try await Task.detached {
+            try WALSplitter.prepare(fileSystem: POSIXFileSystem(), root: root, serverDirectory: folder)
+        }.value
+        let live = try await master.liveServers()
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, file) in files.enumerated() {
+                let server = live.isEmpty ? nil : live[i % live.count]
+                group.addTask { try await splitFile(file, in: splitting, on: server) }
+            }
+            try await group.waitForAll()
+        }
+        try await Task.detached { try WALSplitter.finish(fileSystem: POSIXFileSystem(), root: root, folder: splitting) }.value
+        logger.info("split WAL", metadata: [
+            "folder": "\(splitting)", "files": "\(files.count)", "servers": "\(min(files.count, live.count))",
+            "ms": "\((ContinuousClock.now - started).inMilliseconds)",
+        ])
+    }
+
+    private func splitFile(_ file: String, in folder: String, on server: ServerName?) async throws {
+        if let server {
+            var request = Basalt_SplitWALRequest()
+            request.folder = folder
+            request.file = file
+            do {
+                _ = try await master.connections.admin(server).splitWAL(request)
+                return
+            } catch {
+                master.logger.warning("a region server could not split a WAL file; splitting it here", metadata: [
+                    "server": "\(server)", "file": "\(file)", "error": "\(error)",
+                ])
+            }
+        }
+        let root = master.configuration.root
+        let logger = master.logger
         try await Task.detached {
-            _ = try WALSplitter.split(fileSystem: POSIXFileSystem(), root: root, serverDirectory: folder, logger: logger)
+            _ = try WALSplitter.splitFile(fileSystem: POSIXFileSystem(), root: root, folder: folder, file: file, logger: logger)
         }.value
     }
 

@@ -48,6 +48,8 @@ public final class RegionServer: Sendable {
     let scanners: ScannerLeases
     /// To the master, for split requests.
     let connections = ServerConnections()
+    /// WAL files of dead servers this server split for the master.
+    let walFilesSplitCounter = Atomic<Int>(0)
 
     struct Running: Sendable {
         let serverName: ServerName
@@ -71,6 +73,9 @@ public final class RegionServer: Sendable {
         handlerPool = NIOThreadPool(numberOfThreads: configuration.handlers)
         scanners = ScannerLeases(lease: configuration.scannerLease)
     }
+
+    /// How many WAL files of dead servers this server has split for the master.
+    public var walFilesSplit: Int { walFilesSplitCounter.load(ordering: .relaxed) }
 
     /// This server's name, once started.
     public var serverName: ServerName? { state.withLock { $0.running?.serverName } }

@@ -11,6 +11,7 @@ public enum WALSplitter {
     public static let recoveredEditsDirectory = "recovered.edits"
 
     public struct Outcome: Sendable, Equatable {
+        public init(files: Int = 0) { self.files = files }
         public var files = 0
         public var entries = 0
         public var regions = 0
@@ -18,16 +19,35 @@ public enum WALSplitter {
         public var skippedRegions = 0
     }
 
-    /// Splits `<root>/WALs/<serverDirectory>` (or its `-splitting` form, left by an interrupted split).
-    /// Safe to repeat: a region's edits file is named by its last sequence id and replaced whole.
+    /// Splits `<root>/WALs/<serverDirectory>` (or its `-splitting` form, left by an interrupted split)
+    /// here, file by file: `prepare`, `splitFile` for each file, `finish`. The master hands the files to
+    /// live region servers instead, so that they are split in parallel. Safe to repeat.
     @discardableResult
     public static func split(fileSystem fs: any FileSystem, root: String, serverDirectory name: String, logger: Logger) throws -> Outcome {
+        let (folder, files) = try prepare(fileSystem: fs, root: root, serverDirectory: name)
+        var outcome = Outcome()
+        for f in files {
+            let one = try splitFile(fileSystem: fs, root: root, folder: folder, file: f, logger: logger)
+            outcome.files += one.files
+            outcome.entries += one.entries
+            outcome.regions += one.regions
+            outcome.skippedRegions += one.skippedRegions
+        }
+        try finish(fileSystem: fs, root: root, folder: folder)
+        logger.info("split WAL", metadata: ["folder": "\(folder)", "files": "\(outcome.files)", "entries": "\(outcome.entries)", "regions": "\(outcome.regions)"])
+        return outcome
+    }
+
+    /// Takes a dead server's WAL folder for splitting: with the folder's lock (a server still holding it
+    /// is still running, and may still write: not dead yet), renames it to `<server>-splitting`. Returns
+    /// that folder's name under `WALs/` and its WAL files, oldest first.
+    public static func prepare(fileSystem fs: any FileSystem, root: String, serverDirectory name: String) throws -> (folder: String, files: [String]) {
         let walsRoot = joinPath(root, "WALs")
         let base = name.hasSuffix("-splitting") ? String(name.dropLast("-splitting".count)) : name
-        let splitting = joinPath(walsRoot, base + "-splitting")
+        let splittingName = base + "-splitting"
+        let splitting = joinPath(walsRoot, splittingName)
         let original = joinPath(walsRoot, base)
         if fs.exists(original) {
-            // A server still holding its WAL's lock is still running (and may still write): not dead yet.
             guard let lock = try fs.tryLock(joinPath(original, WAL.lockFileName)) else {
                 throw StorageError(.walFailed, "the WAL of \(base) is still locked by its server process; it is not dead yet")
             }
@@ -40,20 +60,30 @@ public enum WALSplitter {
                 try fs.rename(original, to: splitting)
             }
         }
-        guard fs.exists(splitting) else { return Outcome() }
-        let files = try fs.list(splitting).filter { !$0.hasPrefix(".") }.sorted()
+        guard fs.exists(splitting) else { return (splittingName, []) }
+        return (splittingName, try fs.list(splitting).filter { !$0.hasPrefix(".") }.sorted())
+    }
+
+    /// Splits one WAL file of a `-splitting` folder: each region's entries, in order, go to
+    /// `<region>/recovered.edits/<its max sequence id in this file>`, then the file moves to `oldWALs/`.
+    /// A file already gone was split before. Sequence ids are unique within a server's WAL, so files
+    /// split in parallel never write the same edits file, and a repeated split replaces its own whole.
+    @discardableResult
+    public static func splitFile(fileSystem fs: any FileSystem, root: String, folder: String, file: String, logger: Logger) throws -> Outcome {
+        guard folder.hasSuffix("-splitting"), !folder.contains("/"), !file.contains("/"), !file.hasPrefix(".") else {
+            throw StorageError(.invalidArgument, "'\(folder)/\(file)' is not a WAL file of a folder being split")
+        }
+        let path = joinPath(root, "WALs", folder, file)
+        guard fs.exists(path) else { return Outcome() }
         var perRegion: [[UInt8]: (table: [UInt8], bytes: [UInt8], maxSeq: UInt64, count: Int)] = [:]
-        var outcome = Outcome()
-        for f in files {
-            try WALReader.read(fileSystem: fs, path: joinPath(splitting, f)) { entry in
-                var slot = perRegion[entry.encodedRegionName] ?? (entry.tableName, WALReader.fileHeader(number: 0), 0, 0)
-                entry.encode(into: &slot.bytes)
-                slot.maxSeq = max(slot.maxSeq, entry.sequenceId)
-                slot.count += 1
-                perRegion[entry.encodedRegionName] = slot
-                outcome.entries += 1
-            }
-            outcome.files += 1
+        var outcome = Outcome(files: 1)
+        try WALReader.read(fileSystem: fs, path: path) { entry in
+            var slot = perRegion[entry.encodedRegionName] ?? (entry.tableName, WALReader.fileHeader(number: 0), 0, 0)
+            entry.encode(into: &slot.bytes)
+            slot.maxSeq = max(slot.maxSeq, entry.sequenceId)
+            slot.count += 1
+            perRegion[entry.encodedRegionName] = slot
+            outcome.entries += 1
         }
         for (encoded, slot) in perRegion {
             guard let table = try? TableName(String(decoding: slot.table, as: UTF8.self)) else {
@@ -86,11 +116,20 @@ public enum WALSplitter {
         }
         let archive = joinPath(root, "oldWALs")
         try fs.createDirectory(archive)
-        for f in files { try fs.rename(joinPath(splitting, f), to: joinPath(archive, f)) }
-        for f in try fs.list(splitting) where f.hasPrefix(".") { try fs.delete(joinPath(splitting, f)) }
-        try fs.delete(splitting)
-        logger.info("split WAL", metadata: ["server": "\(base)", "files": "\(outcome.files)", "entries": "\(outcome.entries)", "regions": "\(outcome.regions)"])
+        try fs.rename(path, to: joinPath(archive, file))
         return outcome
+    }
+
+    /// Removes a `-splitting` folder once every WAL file in it was split.
+    public static func finish(fileSystem fs: any FileSystem, root: String, folder: String) throws {
+        let dir = joinPath(root, "WALs", folder)
+        guard fs.exists(dir) else { return }
+        let left = try fs.list(dir)
+        if let file = left.first(where: { !$0.hasPrefix(".") }) {
+            throw StorageError(.walFailed, "WAL file \(file) in \(folder) is not split yet")
+        }
+        for f in left { try fs.delete(joinPath(dir, f)) }
+        try fs.delete(dir)
     }
 
     /// The recovered-edits files of a region folder, oldest first.

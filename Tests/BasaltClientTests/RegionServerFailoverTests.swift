@@ -41,7 +41,9 @@ import Testing
         let dir = try TemporaryDirectory(prefix: "basalt-failover")
         defer { dir.remove() }
         let t = try TableName("survive")
-        let cluster = try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 4)
+        var conf = conf()
+        conf["hbase.regionserver.hlog.blocksize"] = "8192"  // WAL files roll at 4 KB
+        let cluster = try await LocalCluster.start(root: dir.path, configuration: conf, regionServers: 4)
         try await cluster.withConnection(stopFlushing: false) { connection in
             try await connection.admin().createTable(
                 try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: ["e", "j", "o", "t"].map(b))
@@ -69,6 +71,9 @@ import Testing
                     return s.deadServers.contains(victim) && s.deadServers.count == round + 1 && s.regionsInTransition.isEmpty
                 }
                 #expect(settled != nil, "the master reports the dead server and nothing in transition")
+                // Small WAL files: the dead server left several, and the live servers split them between them.
+                let splitters = cluster.regionServers.filter { $0.walFilesSplit > 0 }
+                #expect(splitters.count >= 2, "WAL files split per live server: \(cluster.regionServers.map(\.walFilesSplit))")
                 // The client writes and reads across the move.
                 try await table.put((written..<(written + 100)).map(put))
                 written += 100

@@ -95,4 +95,52 @@ import Testing
         #expect(try rb2.scanner(Scan()).all().count == 100)
         try again.close()
     }
+
+    /// A dead server's WAL in several files, split file by file at the same time (as live region servers
+    /// do for the master): each region gets an edits file per WAL file, replayed in sequence order, so
+    /// a later write to a cell wins; the folder goes only once every file is split.
+    @Test func filesSplitInParallelReplayInSequenceOrder() async throws {
+        let fs = MemoryFileSystem()
+        let engine = try Self.engine(fs)
+        let regions = [
+            RegionInfo(table: Self.table, startKey: [], endKey: Bytes.of("k0500"), regionId: 1),
+            RegionInfo(table: Self.table, startKey: Bytes.of("k0500"), endKey: [], regionId: 1),
+        ]
+        let open = try regions.map { try engine.openRegion($0, descriptor: Self.descriptor) }
+        for round in 0..<4 {
+            for i in stride(from: round, to: 1000, by: 3) {
+                try open[i < 500 ? 0 : 1].put(Self.key(i), "f", "q", "r\(round)v\(i)", durability: .syncWAL)
+            }
+            try engine.wal.roll()
+        }
+        fs.crashProcess()
+
+        let (folder, files) = try WALSplitter.prepare(fileSystem: fs, root: "root", serverDirectory: "rs1")
+        #expect(folder == "rs1-splitting" && files.count >= 4)
+        #expect(throws: StorageError.self) { try WALSplitter.finish(fileSystem: fs, root: "root", folder: folder) }
+        #expect(throws: StorageError.self) { try WALSplitter.splitFile(fileSystem: fs, root: "root", folder: "../x-splitting", file: files[0], logger: Self.logger) }
+        let entries = try await withThrowingTaskGroup(of: Int.self) { group in
+            for f in files {
+                group.addTask { try WALSplitter.splitFile(fileSystem: fs, root: "root", folder: folder, file: f, logger: Self.logger).entries }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(entries > 0)
+        // A repeated file split finds the file archived: nothing to do.
+        #expect(try WALSplitter.splitFile(fileSystem: fs, root: "root", folder: folder, file: files[0], logger: Self.logger).files == 0)
+        try WALSplitter.finish(fileSystem: fs, root: "root", folder: folder)
+        #expect(!fs.exists("root/WALs/rs1-splitting"))
+        for r in regions {
+            #expect(try WALSplitter.recoveredEdits(fileSystem: fs, regionDirectory: RegionFiles.directory(root: "root", region: r)).count >= 2)
+        }
+
+        let again = try Self.engine(fs)
+        let reopened = try regions.map { try again.openRegion($0, descriptor: Self.descriptor) }
+        for i in 0..<1000 {
+            let last = (0..<4).last { round in stride(from: round, to: 1000, by: 3).contains(i) }
+            let expected = last.map { "r\($0)v\(i)" }
+            #expect(try reopened[i < 500 ? 0 : 1].value(Self.key(i), "f", "q") == expected.map(Bytes.of), "row \(i)")
+        }
+        try again.close()
+    }
 }

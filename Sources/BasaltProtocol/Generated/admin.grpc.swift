@@ -126,6 +126,19 @@ public enum Basalt_AdminService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SplitWAL" metadata.
+        public enum SplitWAL: Sendable {
+            /// Request type for "SplitWAL".
+            public typealias Input = Basalt_SplitWALRequest
+            /// Response type for "SplitWAL".
+            public typealias Output = Basalt_SplitWALResponse
+            /// Descriptor for "SplitWAL".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "basalt.AdminService"),
+                method: "SplitWAL",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "basalt.AdminService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             OpenRegion.descriptor,
@@ -135,7 +148,8 @@ public enum Basalt_AdminService: Sendable {
             SplitRegion.descriptor,
             GetOnlineRegions.descriptor,
             GetServerInfo.descriptor,
-            RollWALWriter.descriptor
+            RollWALWriter.descriptor,
+            SplitWAL.descriptor
         ]
     }
 }
@@ -273,6 +287,20 @@ extension Basalt_AdminService {
             request: GRPCCore.StreamingServerRequest<Basalt_RollWALWriterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Basalt_RollWALWriterResponse>
+
+        /// Handle the "SplitWAL" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Basalt_SplitWALRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Basalt_SplitWALResponse` messages.
+        func splitWAL(
+            request: GRPCCore.StreamingServerRequest<Basalt_SplitWALRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Basalt_SplitWALResponse>
     }
 
     /// Service protocol for the "basalt.AdminService" service.
@@ -394,6 +422,20 @@ extension Basalt_AdminService {
             request: GRPCCore.ServerRequest<Basalt_RollWALWriterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Basalt_RollWALWriterResponse>
+
+        /// Handle the "SplitWAL" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Basalt_SplitWALRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Basalt_SplitWALResponse` message.
+        func splitWAL(
+            request: GRPCCore.ServerRequest<Basalt_SplitWALRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Basalt_SplitWALResponse>
     }
 
     /// Simple service protocol for the "basalt.AdminService" service.
@@ -513,6 +555,20 @@ extension Basalt_AdminService {
             request: Basalt_RollWALWriterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Basalt_RollWALWriterResponse
+
+        /// Handle the "SplitWAL" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Basalt_SplitWALRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Basalt_SplitWALResponse` to respond with.
+        func splitWAL(
+            request: Basalt_SplitWALRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Basalt_SplitWALResponse
     }
 }
 
@@ -608,6 +664,17 @@ extension Basalt_AdminService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Basalt_AdminService.Method.SplitWAL.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Basalt_SplitWALRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Basalt_SplitWALResponse>(),
+            handler: { request, context in
+                try await self.splitWAL(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -696,6 +763,17 @@ extension Basalt_AdminService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Basalt_RollWALWriterResponse> {
         let response = try await self.rollWALWriter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func splitWAL(
+        request: GRPCCore.StreamingServerRequest<Basalt_SplitWALRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Basalt_SplitWALResponse> {
+        let response = try await self.splitWAL(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -803,6 +881,19 @@ extension Basalt_AdminService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Basalt_RollWALWriterResponse> {
         return GRPCCore.ServerResponse<Basalt_RollWALWriterResponse>(
             message: try await self.rollWALWriter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func splitWAL(
+        request: GRPCCore.ServerRequest<Basalt_SplitWALRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Basalt_SplitWALResponse> {
+        return GRPCCore.ServerResponse<Basalt_SplitWALResponse>(
+            message: try await self.splitWAL(
                 request: request.message,
                 context: context
             ),
@@ -970,6 +1061,25 @@ extension Basalt_AdminService {
             deserializer: some GRPCCore.MessageDeserializer<Basalt_RollWALWriterResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_RollWALWriterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SplitWAL" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Basalt_SplitWALRequest` message.
+        ///   - serializer: A serializer for `Basalt_SplitWALRequest` messages.
+        ///   - deserializer: A deserializer for `Basalt_SplitWALResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func splitWAL<Result>(
+            request: GRPCCore.ClientRequest<Basalt_SplitWALRequest>,
+            serializer: some GRPCCore.MessageSerializer<Basalt_SplitWALRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Basalt_SplitWALResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_SplitWALResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1228,6 +1338,36 @@ extension Basalt_AdminService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SplitWAL" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Basalt_SplitWALRequest` message.
+        ///   - serializer: A serializer for `Basalt_SplitWALRequest` messages.
+        ///   - deserializer: A deserializer for `Basalt_SplitWALResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func splitWAL<Result>(
+            request: GRPCCore.ClientRequest<Basalt_SplitWALRequest>,
+            serializer: some GRPCCore.MessageSerializer<Basalt_SplitWALRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Basalt_SplitWALResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_SplitWALResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Basalt_AdminService.Method.SplitWAL.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1429,6 +1569,31 @@ extension Basalt_AdminService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Basalt_RollWALWriterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Basalt_RollWALWriterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SplitWAL" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Basalt_SplitWALRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func splitWAL<Result>(
+        request: GRPCCore.ClientRequest<Basalt_SplitWALRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_SplitWALResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.splitWAL(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Basalt_SplitWALRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Basalt_SplitWALResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1664,6 +1829,35 @@ extension Basalt_AdminService.ClientProtocol {
             metadata: metadata
         )
         return try await self.rollWALWriter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SplitWAL" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func splitWAL<Result>(
+        _ message: Basalt_SplitWALRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Basalt_SplitWALResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Basalt_SplitWALRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.splitWAL(
             request: request,
             options: options,
             onResponse: handleResponse
