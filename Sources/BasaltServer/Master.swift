@@ -23,6 +23,9 @@ public final class Master: Sendable {
         /// `basalt.master.balance.on.join`: run the balancer when a region server joins, so a new
         /// server gets its share of regions.
         public var balanceOnJoin = true
+        /// `hbase.balancer.period` (ms, 300,000 by default; 0 or less turns the chore off): how often
+        /// the balancer runs on its own.
+        public var balancerPeriod: Duration? = .seconds(300)
 
         public init(root: String) { self.root = root }
 
@@ -31,6 +34,8 @@ public final class Master: Sendable {
             host = conf.string("hbase.master.hostname", default: "127.0.0.1")
             port = try conf.int("hbase.master.port", default: 16000)
             balanceOnJoin = try conf.bool("basalt.master.balance.on.join", default: true)
+            let period = try conf.int("hbase.balancer.period", default: 300_000)
+            balancerPeriod = period > 0 ? .milliseconds(period) : nil
         }
     }
 
@@ -46,6 +51,7 @@ public final class Master: Sendable {
         var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
         var serveTask: Task<Void, any Error>?
         var failoverWatch: Task<Void, Never>?
+        var balancerChore: Task<Void, Never>?
         /// Servers seen dead (their znode went, or their WAL was split), newest last.
         var deadServers: [ServerName] = []
         var stopped = false
@@ -81,12 +87,14 @@ public final class Master: Sendable {
         _ = try await waitForRegionServers()
         try await recoverDeadServers()
         startFailoverWatch()
+        startBalancerChore()
     }
 
     public func stop() async {
         let (grpc, task, watch) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Task<Void, Never>?) in
             if s.stopped { return (nil, nil, nil) }
             s.stopped = true
+            s.balancerChore?.cancel()
             return (s.grpc, s.serveTask, s.failoverWatch)
         }
         watch?.cancel()

@@ -90,11 +90,16 @@ import Testing
         }
     }
 
-    @Test func aJoiningRegionServerGetsItsShare() async throws {
+    /// The new server's share comes from the balancer run on the join, or, with that turned off, from
+    /// the periodic balancer chore.
+    @Test(arguments: [true, false]) func aJoiningRegionServerGetsItsShare(balanceOnJoin: Bool) async throws {
         let dir = try TemporaryDirectory(prefix: "basalt-join")
         defer { dir.remove() }
         let t = try TableName("spread")
-        let cluster = try await LocalCluster.start(root: dir.path, configuration: conf(), regionServers: 1)
+        var conf = conf()
+        conf["basalt.master.balance.on.join"] = "\(balanceOnJoin)"
+        conf["hbase.balancer.period"] = balanceOnJoin ? "0" : "300"
+        let cluster = try await LocalCluster.start(root: dir.path, configuration: conf, regionServers: 1)
         try await cluster.withConnection(stopFlushing: false) { connection in
             try await connection.admin().createTable(
                 try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: ["c", "f", "j", "o", "t"].map(b))
