@@ -68,24 +68,61 @@ extension Master {
     public func moveRegion(encodedName: String, to destination: ServerName?) async throws {
         try await procedures.withLock {
             let live = try await liveServers()
+            if encodedName == RegionInfo.firstMeta.encodedName {
+                try await moveMeta(to: destination.map { try liveServer(matching: $0, in: live) }, live: live)
+                return
+            }
             guard let loc = try await findRegion(encodedName: encodedName) else {
                 throw ServerError(.invalidArgument, "no region with encoded name \(encodedName)")
             }
-            guard loc.region.table != .meta else { throw ServerError(.invalidArgument, "moving hbase:meta is not supported") }
             guard loc.state == "OPEN" else { throw ServerError(.pleaseHoldOn, "region \(encodedName) is \(loc.state), not open") }
             let others = live.filter { $0 != loc.server }
             let target: ServerName
             if let destination {
-                guard let match = live.first(where: { $0 == destination || ($0.hostAndPort == destination.hostAndPort && destination.startCode == 0) }) else {
-                    throw ServerError(.invalidArgument, "\(destination) is not a live region server")
-                }
-                target = match
+                target = try liveServer(matching: destination, in: live)
             } else {
                 target = try ClusterRecovery.leastLoaded(others, try await serverLoads(others))
             }
             guard target != loc.server else { return }
             try await relocate(loc, to: target)
         }
+    }
+
+    /// The live server a destination names (a start code of 0 matches any).
+    func liveServer(matching destination: ServerName, in live: [ServerName]) throws -> ServerName {
+        guard let match = live.first(where: { $0 == destination || ($0.hostAndPort == destination.hostAndPort && destination.startCode == 0) }) else {
+            throw ServerError(.invalidArgument, "\(destination) is not a live region server")
+        }
+        return match
+    }
+
+    /// Moves `hbase:meta` to `destination`, or to the least loaded other live server. Each step is in
+    /// `meta-region-server` first: not open (still naming the source) before the close, the target as
+    /// opening before the open, open after it. A master that dies half way is followed by recovery
+    /// opening meta on the one server the znode names, the only one that can hold it.
+    func moveMeta(to destination: ServerName?, live: [ServerName]) async throws {
+        guard let source = metaServer else { throw ServerError(.pleaseHoldOn, "meta is not online yet") }
+        let others = live.filter { $0 != source }
+        let target: ServerName
+        if let destination {
+            target = destination
+        } else {
+            target = try ClusterRecovery.leastLoaded(others, try await serverLoads(others))
+        }
+        guard target != source else { return }
+        let cluster = MasterRecoveryCluster(master: self)
+        try await cluster.publishMetaLocation(source, open: false)
+        do {
+            try await closeRegion(.firstMeta, on: source, confirmed: true)
+        } catch {
+            try? await cluster.publishMetaLocation(source, open: true)
+            throw error
+        }
+        try await cluster.publishMetaLocation(target, open: false)
+        _ = try await cluster.openRegion(.firstMeta, on: target)
+        try await cluster.publishMetaLocation(target, open: true)
+        cluster.useMeta(on: target)
+        logger.info("moved hbase:meta", metadata: ["from": "\(source)", "to": "\(target)"])
     }
 
     /// Closes a region where it is and opens it on `target`, recording each step in meta (CLOSING with

@@ -128,14 +128,25 @@ import Testing
             try await connection.admin().createTable(
                 try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: ["f", "m", "t"].map(b))
             try await connection.table(t).put((0..<200).map(put))
-            guard let leaving = cluster.regionServers.first(where: { $0.serverName != cluster.master.metaServer }) ?? cluster.regionServers.first,
-                  let name = leaving.serverName else { return }
+            // The server holding hbase:meta leaves: meta moves too, last.
+            guard let leaving = cluster.regionServers.first(where: { $0.serverName == cluster.master.metaServer }),
+                  let name = leaving.serverName else {
+                Issue.record("no server holds meta")
+                return
+            }
+            #expect(try await connection.admin().describe(t).regions.contains { $0.server == name }, "the leaving server holds no user region")
             await leaving.decommission()
             let regions = try await connection.admin().describe(t).regions
             #expect(!regions.contains { $0.server == name }, "regions left on the decommissioned server")
             #expect(leaving.engine?.onlineRegions.isEmpty == true)
+            #expect(cluster.master.metaServer != name && cluster.master.metaServer != nil)
+            #expect(try await connection.admin().coordinationSnapshot().metaServer == cluster.master.metaServer)
             try await cluster.stopRegionServer(leaving, flush: true)
             #expect(try await connection.table(t).scanAll(Scan()).count == 200)
+            // Meta took its rows along: DDL and new clients work.
+            try await connection.table(t).put((200..<250).map(put))
+            #expect(try await connection.admin().describe(t).regions.count == 4)
+            #expect(try await connection.table(t).scanAll(Scan()).count == 250)
         }
     }
 }

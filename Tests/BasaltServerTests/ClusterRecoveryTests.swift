@@ -38,6 +38,23 @@ import Testing
         }
     }
 
+    /// A move of hbase:meta cut short at each step: the znode names the source as not open (before the
+    /// close, or after it), or the target as opening (before the open, or after it). Recovery opens meta
+    /// on the server the znode names, which is the only one that may hold it.
+    @Test(arguments: [(false, true), (false, false), (true, false), (true, true)])
+    func aMetaMoveCutShortEndsWithMetaOnOneServer(namesTarget: Bool, openThere: Bool) async throws {
+        let cluster = FakeCluster.scenario()
+        let source = FakeCluster.s3, target = FakeCluster.s4
+        cluster.world.withLock { w in
+            let named = namesTarget ? target : source
+            w.metaZNode = (named, false)
+            if openThere { w.open[named, default: []].insert(RegionInfo.firstMeta.encodedName) }
+        }
+        _ = try await cluster.runToEnd()
+        cluster.checkWhole(label: "znode names \(namesTarget ? "target" : "source"), meta open there: \(openThere)")
+        #expect(cluster.world.withLock { $0.metaZNode?.server } == (namesTarget ? target : source))
+    }
+
     /// What `status` lists as in transition: regions mid-transition, and regions recorded open on a
     /// server that is gone; none once recovery is done.
     @Test func regionsInTransitionAreTheOnesNotAtRest() async throws {
