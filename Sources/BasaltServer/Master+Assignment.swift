@@ -138,11 +138,9 @@ extension Master {
         logger.info("moved region", metadata: ["region": "\(loc.region.encodedName)", "from": "\(loc.server.map { "\($0)" } ?? "-")", "to": "\(target)"])
     }
 
-    /// Opens a region on `target` as one recorded transition: OPENING (naming the target) → open → OPEN.
+    /// Opens a region on `target` as one recorded transition (`ClusterRecovery.open`).
     func open(_ region: RegionInfo, descriptor: TableDescriptor, on target: ServerName) async throws {
-        try await writeMeta([try MetaRow.put(.init(region: region, server: target, state: "OPENING"))])
-        let seq = try await openRegion(region, descriptor: descriptor, on: target)
-        try await writeMeta([try MetaRow.put(.init(region: region, server: target, state: "OPEN", openSeqNum: Int64(seq)))])
+        try await ClusterRecovery.open(region, on: target, in: MasterRecoveryCluster(master: self, descriptor: descriptor))
     }
 
     /// Evens out region counts: moves regions from the most to the least loaded live server until they

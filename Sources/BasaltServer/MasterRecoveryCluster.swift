@@ -7,6 +7,8 @@ import Foundation
 /// `meta-region-server`, meta itself and the region servers' admin calls.
 struct MasterRecoveryCluster: RecoveryCluster {
     let master: Master
+    /// The descriptor regions open with, when the caller has it at hand; else it is read per region.
+    var descriptor: TableDescriptor?
 
     func walFolders() async throws -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: "\(master.configuration.root)/WALs")) ?? []
@@ -75,7 +77,8 @@ struct MasterRecoveryCluster: RecoveryCluster {
     func useMeta(on server: ServerName) { master.state.withLock { $0.metaServer = server } }
 
     func openRegion(_ region: RegionInfo, on server: ServerName) async throws -> UInt64 {
-        try await master.openRegion(region, descriptor: try master.readDescriptor(region.table), on: server)
+        let descriptor = try self.descriptor.flatMap { $0.name == region.table ? $0 : nil } ?? master.readDescriptor(region.table)
+        return try await master.openRegion(region, descriptor: descriptor, on: server)
     }
 
     func closeRegion(_ region: RegionInfo, on server: ServerName) async throws {

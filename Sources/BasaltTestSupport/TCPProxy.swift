@@ -46,13 +46,21 @@ public final class TCPProxy: Sendable {
 
     /// Whether something accepts TCP connections on a loopback port.
     public static func accepts(port: Int) -> Bool {
+        guard let s = connectedSocket(port: port) else { return false }
+        close(s)
+        return true
+    }
+
+    /// A socket connected to a loopback port, or nil.
+    private static func connectedSocket(port: Int) -> Int32? {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard s >= 0 else { return false }
-        defer { close(s) }
+        guard s >= 0 else { return nil }
         var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
+        let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
+        if !connected { close(s) }
+        return connected ? s : nil
     }
 
     private static func loopback(port: Int) -> sockaddr_in {
@@ -71,19 +79,18 @@ public final class TCPProxy: Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(port: targetPort)
-            let connected = upstream >= 0 && withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            } == 0
-            let admitted = connected && state.withLock { s in
+            guard let upstream = Self.connectedSocket(port: targetPort) else {
+                close(client)
+                continue
+            }
+            let admitted = state.withLock { s in
                 if s.cut { return false }
                 s.sockets += [client, upstream]
                 return true
             }
             guard admitted else {
                 close(client)
-                if upstream >= 0 { close(upstream) }
+                close(upstream)
                 continue
             }
             // Two pumps per connection; the second to finish closes both sockets.

@@ -46,6 +46,29 @@ import Testing
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
     }
 
+    /// Starts a SYNC_WAL `bench load` (2 tasks) into a new pre-split table, logging acknowledged keys to
+    /// `acks`, and waits until it is under way.
+    func startLoad(table: String, regions: Int, quorum: String, acks: String, in dir: String) async throws -> Child {
+        let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", table, "--regions", "\(regions)",
+                               "--rows", "50000000", "--threads", "2", "--durability", "SYNC_WAL", "--ack-log", acks], name: "load", in: dir)
+        #expect(await pollUntil(60) { lines(acks).count > 2000 } != nil, "the load never got going")
+        return load
+    }
+
+    /// Stops the load, then checks that every key it acknowledged is in a full scan and that no row
+    /// appears twice.
+    func stopLoadAndCheck(_ load: Child, acks: String, table: TableName, connection: Connection) async throws {
+        load.kill9()
+        let loadProcess = load.process
+        try await BasaltProcess.offPool { loadProcess.waitUntilExit() }
+        let acked = Set(lines(acks).map { Array($0.utf8) })
+        let rows = try await connection.table(table).scanAll(Scan(), caching: 5000)
+        let present = Set(rows.map(\.row))
+        #expect(present.count == rows.count, "a row appeared twice in a full scan")
+        let missing = acked.filter { !present.contains($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(acked.count) acknowledged rows are missing")
+    }
+
     @Test func killedServersAndMasterLoseNoAcknowledgedRow() async throws {
         #expect(ApacheZooKeeper.isInstalled, "Apache ZooKeeper is needed (scripts/test installs Debian's zookeeper)")
         guard ApacheZooKeeper.isInstalled else { return }
@@ -80,10 +103,8 @@ import Testing
         _ = try startMaster()
 
         let acks = dir.path + "/acks"
-        let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", "fo", "--regions", "6",
-                               "--rows", "50000000", "--threads", "2", "--durability", "SYNC_WAL", "--ack-log", acks], name: "load", in: dir.path)
+        let load = try await startLoad(table: "fo", regions: 6, quorum: quorum, acks: acks, in: dir.path)
         children.append(load)
-        #expect(await pollUntil(60) { lines(acks).count > 2000 } != nil, "the load never got going")
 
         let connection = try await Connection.connect(BasaltConfiguration(["hbase.zookeeper.quorum": zk.connectString, "zookeeper.session.timeout": "3000"]))
         let admin = connection.admin()
@@ -141,18 +162,8 @@ import Testing
             _ = try startMaster()
         }
 
-        load.kill9()
-        let loadProcess = load.process
-        try await BasaltProcess.offPool { loadProcess.waitUntilExit() }
         FileHandle.standardError.write(Data(("distributed failover: " + recoveries.joined(separator: "; ") + "\n").utf8))
-
-        // Every acknowledged key is in a full scan, and no row appears twice.
-        let acked = Set(lines(acks).map { Array($0.utf8) })
-        let rows = try await connection.table(table).scanAll(Scan(), caching: 5000)
-        #expect(Set(rows.map(\.row)).count == rows.count, "a row appeared twice in a full scan")
-        let present = Set(rows.map(\.row))
-        let missing = acked.filter { !present.contains($0) }
-        #expect(missing.isEmpty, "\(missing.count) of \(acked.count) acknowledged rows are missing")
+        try await stopLoadAndCheck(load, acks: acks, table: table, connection: connection)
         // Values, on a sample of the log: `bench verify` recomputes each value from its key.
         let sample = dir.path + "/sample"
         try lines(acks).enumerated().filter { $0.offset % 97 == 0 }.map { $0.element + "\n" }.joined().write(toFile: sample, atomically: true, encoding: .utf8)
@@ -178,8 +189,7 @@ import Testing
             zk.stop()
             dir.remove()
         }
-        let zkPort = try #require(zk.connectString.split(separator: ",").first?.split(separator: ":").last.flatMap { Int($0) })
-        let proxy = try TCPProxy(targetPort: zkPort)
+        let proxy = try TCPProxy(targetPort: try #require(zk.members.first).clientPort)
         let quorum = "hbase.zookeeper.quorum=\(zk.connectString)"
         let common = ["--root", dir.path + "/root", "-D", "zookeeper.session.timeout=3000", "-D", "basalt.memory=\(128 << 20)"]
         let cutOff = try launch(["regionserver", "-D", "hbase.zookeeper.quorum=127.0.0.1:\(proxy.port)", "-D", "hbase.regionserver.port=0"] + common,
@@ -192,10 +202,8 @@ import Testing
         let cutName = try ServerName(parsing: String(cutOff.firstLine().split(separator: " ").last ?? ""))
 
         let acks = dir.path + "/acks"
-        let load = try launch(["bench", "load", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "--table", "pt", "--regions", "4",
-                               "--rows", "50000000", "--threads", "2", "--durability", "SYNC_WAL", "--ack-log", acks], name: "load", in: dir.path)
+        let load = try await startLoad(table: "pt", regions: 4, quorum: quorum, acks: acks, in: dir.path)
         children.append(load)
-        #expect(await pollUntil(60) { lines(acks).count > 2000 } != nil, "the load never got going")
         let connection = try await Connection.connect(BasaltConfiguration(["hbase.zookeeper.quorum": zk.connectString, "zookeeper.session.timeout": "3000"]))
         let admin = connection.admin()
         let table = try TableName("pt")
@@ -222,15 +230,7 @@ import Testing
         #expect(await pollUntil(30) { lines(acks).count > after + 1000 } != nil, "the load stalled after the partition")
         FileHandle.standardError.write(Data("partition: server stopped \(stoppedAfter.map { "\($0)" } ?? "later") and its regions open elsewhere \(movedAfter.map { "\($0)" } ?? "never") after the cut\n".utf8))
 
-        load.kill9()
-        let loadProcess = load.process
-        try await BasaltProcess.offPool { loadProcess.waitUntilExit() }
-        let acked = Set(lines(acks).map { Array($0.utf8) })
-        let rows = try await connection.table(table).scanAll(Scan(), caching: 5000)
-        #expect(Set(rows.map(\.row)).count == rows.count, "a row appeared twice in a full scan")
-        let present = Set(rows.map(\.row))
-        let missing = acked.filter { !present.contains($0) }
-        #expect(missing.isEmpty, "\(missing.count) of \(acked.count) acknowledged rows are missing")
+        try await stopLoadAndCheck(load, acks: acks, table: table, connection: connection)
         await connection.close()
     }
 }
