@@ -43,6 +43,21 @@ public final class MVCC: @unchecked Sendable {
 
     /// Completes a write and waits until the read point covers it, so the writer reads its own write.
     public func complete(_ number: UInt64) {
+        if let mine = markDone(number, waitingSemaphore: true) { mine.wait() }
+    }
+
+    /// Completes a write without waiting for the read point (the WAL's syncer does this for the writers
+    /// its sync satisfied, so that they find their write visible when they wake). True when the read
+    /// point now covers it.
+    @discardableResult
+    public func completeWithoutWaiting(_ number: UInt64) -> Bool {
+        markDone(number, waitingSemaphore: false)
+        return readPoint >= number
+    }
+
+    /// Marks `number` done, advances the read point over the completed run and wakes the writers it
+    /// passed; returns a semaphore to wait on when asked for one and the point does not cover `number`.
+    private func markDone(_ number: UInt64, waitingSemaphore: Bool) -> DispatchSemaphore? {
         cond.lock()
         if let i = queue[queueHead...].firstIndex(where: { $0.number == number }) { queue[i].done = true }
         var point = readPointAtomic.load(ordering: .relaxed)
@@ -67,14 +82,14 @@ public final class MVCC: @unchecked Sendable {
             }
         }
         var mine: DispatchSemaphore?
-        if point < number && number < frozenAt {
+        if waitingSemaphore && point < number && number < frozenAt {
             let s = DispatchSemaphore(value: 0)
             waiters.append((number, s))
             mine = s
         }
         cond.unlock()
         for s in wake { s.signal() }
-        mine?.wait()
+        return mine
     }
 
     /// Stops the read point below `number` for good: that write (and any after it) stays invisible.

@@ -234,22 +234,20 @@ public final class Region: @unchecked Sendable {
             if writesStopped.load(ordering: .relaxed) {
                 throw StorageError(.walFailed, "region \(info.regionNameAsString) takes no more writes after a WAL failure; reopen it to recover from the WAL")
             }
-            let seq = mvcc.begin()
             // As HBase does: append to the WAL, fill the MemStores while the group is written and synced,
-            // then wait for durability; MVCC hides the cells until then.
+            // then wait for durability; MVCC hides the cells until then. The sequence id is taken under the
+            // WAL's lock, so ids follow the order of the entries.
+            let seq: UInt64
             var walEnd: Int64?
             if durability != .skipWAL, let wal {
-                do {
-                    walEnd = try wal.appendEntry(
-                        encodedRegionName: encodedNameBytes, tableName: tableNameBytes, sequenceId: seq, writeTime: now,
-                        cellCount: cells.count, durability: durability
-                    ) { buffer in
-                        for c in cells { WALEntryEncoder.addCell(buffer, c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp) }
-                    }
-                } catch {
-                    mvcc.complete(seq)
-                    throw error
+                (seq, walEnd) = try wal.appendEntry(
+                    encodedRegionName: encodedNameBytes, tableName: tableNameBytes, sequenceId: { mvcc.begin() }, writeTime: now,
+                    cellCount: cells.count, durability: durability
+                ) { buffer in
+                    for c in cells { WALEntryEncoder.addCell(buffer, c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp) }
                 }
+            } else {
+                seq = mvcc.begin()
             }
             var added = 0
             for c in cells { added += Self.accountedSize(c) }
@@ -260,20 +258,22 @@ public final class Region: @unchecked Sendable {
                     store(named: c.family)?.memStore.insert(c, timestamp: c.timestamp == Cell.latestTimestamp ? now : c.timestamp, sequenceId: seq)
                 }
             }
+            let size = memStoreAccounted.add(added, ordering: .relaxed).newValue
+            if oldestUnflushedEdit.load(ordering: .relaxed) == 0 {
+                _ = oldestUnflushedEdit.compareExchange(expected: 0, desired: now, ordering: .relaxed)
+            }
+            var visible = false
             if let walEnd, let wal {
                 do {
-                    try wal.awaitDurable(walEnd, durability)
+                    // A thread that syncs this entry for us also completes its MVCC entry.
+                    visible = try wal.awaitDurable(walEnd, durability, completing: mvcc, sequenceId: seq)
                 } catch {
                     stopWritesAfterWALFailure(error, sequenceId: seq)
                     mvcc.complete(seq)
                     throw error
                 }
             }
-            let size = memStoreAccounted.add(added, ordering: .relaxed).newValue
-            if oldestUnflushedEdit.load(ordering: .relaxed) == 0 {
-                _ = oldestUnflushedEdit.compareExchange(expected: 0, desired: now, ordering: .relaxed)
-            }
-            mvcc.complete(seq)
+            if !visible { mvcc.complete(seq) }
             if let host { host.memStoreGrew(self, by: added, regionSize: size) }
         }
     }

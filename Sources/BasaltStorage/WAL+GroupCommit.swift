@@ -1,6 +1,6 @@
 import Foundation
 
-/// Group commit. No dedicated threads: the appenders themselves take two roles in turn.
+/// Group commit. Two roles, taken by the appenders themselves in turn:
 ///
 /// - The **writer** (one at a time) takes the whole pending buffer and puts it in the file with one
 ///   `write(2)`, while later appends gather in a fresh buffer.
@@ -8,10 +8,14 @@ import Foundation
 ///   when it began. While it waits on the disk the next group is written and may start the next sync,
 ///   as HBase's several `SyncRunner`s do.
 ///
+/// With `Configuration.syncerThread` (the default) the bytes someone needs fsynced are written and synced
+/// by one dedicated thread instead (`WAL+SyncerThread.swift`); `SYNC_WAL` appends still write themselves.
+///
 /// A thread that finds a role free takes it; otherwise it parks on its own semaphore (HBase's
 /// `SyncFuture`). Each finished role wakes exactly the waiters it satisfied, plus one waiter still
-/// unsatisfied per role left free, never the whole crowd. A thread whose own entry is done keeps working
-/// for a few more rounds while others wait: it is already on a CPU, a woken one must wait for one.
+/// unsatisfied per role left free, never the whole crowd. Before the wake-up it completes their MVCC
+/// entries, so a woken writer returns at once, without the lock. A thread whose own entry is done keeps
+/// working for a few more rounds while others wait: it is already on a CPU, a woken one must wait for one.
 extension WAL {
     /// One parked appender.
     final class Waiter {
@@ -21,9 +25,21 @@ extension WAL {
         /// Woken by this waiter as soon as it wakes: satisfied waiters wake as a binary tree in append
         /// order, so the leader pays for one wake-up and the last waiter is about log2(n) wake-ups away.
         var wakeNext: (Waiter?, Waiter?) = (nil, nil)
-        init(end: Int64, fsync: Bool) {
+        /// The waiter's MVCC entry, already in the MemStore: whoever satisfies the waiter completes it
+        /// before the wake-up, so the writer finds its write visible instead of waiting, once awake, for
+        /// the writers ahead of it to be scheduled.
+        let mvcc: MVCC?
+        let sequenceId: UInt64
+        /// Set before the wake-up: the entry is durable and the read point covers it.
+        var visible = false
+        /// Set before the wake-up: the entry is as durable as asked (not set when woken by a failure,
+        /// by close, or to take a role).
+        var satisfied = false
+        init(end: Int64, fsync: Bool, mvcc: MVCC?, sequenceId: UInt64) {
             self.end = end
             self.fsync = fsync
+            self.mvcc = mvcc
+            self.sequenceId = sequenceId
         }
     }
 
@@ -33,30 +49,49 @@ extension WAL {
     /// With `cond` held: whether a sync could start now.
     private var syncSlotFree: Bool { syncsInFlight < configuration.syncers && !rolling }
 
-    /// With `cond` held: whether the writer role is free and worth taking. Bytes someone needs fsynced
-    /// wait for a free sync slot, so that they are written in one group right before their sync.
+    /// With `cond` held: whether the writer role is free and worth taking by an appender. Bytes someone
+    /// needs fsynced wait for a free sync slot, so that they are written in one group right before their
+    /// sync; with a syncer thread, that thread writes them.
     private var writerRoleOpen: Bool {
-        !writerActive && appendedEnd > writtenEnd && (fsyncWantedEnd <= writtenEnd || syncSlotFree)
+        !writerActive && appendedEnd > writtenEnd
+            && (fsyncWantedEnd <= writtenEnd || (syncSlotFree && !configuration.syncerThread))
     }
 
     /// With `cond` held: whether a sync is wanted of written bytes no sync in flight covers, with a slot free.
-    private var syncerRoleOpen: Bool { syncSlotFree && min(fsyncWantedEnd, writtenEnd) > syncingEnd }
+    var syncWanted: Bool { syncSlotFree && min(fsyncWantedEnd, writtenEnd) > syncingEnd }
 
-    /// With `cond` held: write, sync, or wait for others to, until `end` is written (and synced).
-    func waitUntil(fsync: Bool, end: Int64) throws {
+    /// With `cond` held: whether bytes someone needs fsynced wait to be written, with a sync slot free.
+    var fsyncWriteWanted: Bool { !writerActive && fsyncWantedEnd > writtenEnd && syncSlotFree }
+
+    /// With `cond` held: whether an appender should take the sync role (never with a syncer thread).
+    private var syncerRoleOpen: Bool { !configuration.syncerThread && syncWanted }
+
+    /// Entered with `cond` held, left with it released: write, sync, or wait for others to, until `end`
+    /// is written (and synced). Returns true when the thread that satisfied it also completed `mvcc`'s
+    /// entry `sequenceId` and the read point covers it; false leaves completing it to the caller.
+    func waitUntil(fsync: Bool, end: Int64, mvcc: MVCC? = nil, sequenceId: UInt64 = 0) throws -> Bool {
         var extra = 0
+        var visible = false
         while true {
-            if let failure { throw failure }
+            if let failure {
+                cond.unlock()
+                throw failure
+            }
             if fsync ? syncedEnd >= end : writtenEnd >= end {
-                guard extra < Self.maxExtraRounds, !parked.isEmpty, writerRoleOpen || syncerRoleOpen else { return }
+                guard extra < Self.maxExtraRounds, !parked.isEmpty, writerRoleOpen || syncerRoleOpen else {
+                    cond.unlock()
+                    return visible
+                }
                 extra += 1
             }
             if writerRoleOpen || (!fsync && !writerActive && writtenEnd < end) {
-                writeGroup(callerSyncsNext: fsync && syncedEnd < end)
+                // It goes on to sync its own entry, or works another round for the others.
+                writeGroup(callerContinues: (fsync && syncedEnd < end) || extra < Self.maxExtraRounds)
             } else if syncerRoleOpen && (extra > 0 || (fsync && writtenEnd >= end)) {
-                syncGroup()
+                // Its own entry is durable after this sync; it goes on working if it has rounds left.
+                syncGroup(callerContinues: extra < Self.maxExtraRounds)
             } else {
-                let w = Waiter(end: end, fsync: fsync)
+                let w = Waiter(end: end, fsync: fsync, mvcc: visible ? nil : mvcc, sequenceId: sequenceId)
                 parked.append(w)
                 cond.unlock()
                 w.semaphore.wait()
@@ -64,15 +99,17 @@ extension WAL {
                 w.wakeNext = (nil, nil)
                 x?.semaphore.signal()
                 y?.semaphore.signal()
+                // Satisfied: the thread that woke it kept working, so it leaves without the lock.
+                if w.satisfied { return visible || w.visible }
                 cond.lock()
             }
         }
     }
 
     /// With `cond` held and the writer role free: writes the pending buffer outside the lock, rolling the
-    /// file when it is full. `callerSyncsNext`: the caller takes the sync role next, so waking another
-    /// thread for it would be wasted.
-    func writeGroup(callerSyncsNext: Bool = false) {
+    /// file when it is full. `callerContinues`: the caller takes the next open role itself (the sync of
+    /// what it wrote, usually), so waking another thread for it would be wasted.
+    func writeGroup(callerContinues: Bool = false) {
         writerActive = true
         swap(&pending, &spare)
         swap(&pendingRegions, &writingRegions)
@@ -105,11 +142,12 @@ extension WAL {
             }
         }
         writerActive = false
-        wakeFinished(callerTakesSync: callerSyncsNext)
+        wakeFinished(callerTakesRole: callerContinues)
     }
 
     /// With `cond` held and a syncer slot free: fsyncs everything written so far, outside the lock.
-    private func syncGroup() {
+    /// `callerContinues`: the caller takes the next open role itself, so no waiter is woken for it.
+    func syncGroup(callerContinues: Bool) {
         let target = writtenEnd
         syncingEnd = target
         syncsInFlight += 1
@@ -125,7 +163,7 @@ extension WAL {
             syncedEnd = max(syncedEnd, target)
             stats.syncs += 1
         }
-        wakeFinished(callerTakesSync: false)
+        wakeFinished(callerTakesRole: callerContinues)
     }
 
     /// With `cond` held: records the first failure; the WAL accepts no more writes after it.
@@ -137,12 +175,16 @@ extension WAL {
 
     /// With `cond` held after a role finished: takes out the waiters now satisfied (everyone on failure or
     /// close), chained in append order, and one unsatisfied waiter per open role; signals them outside the
-    /// lock, successors first so the next write or sync starts at once.
-    private func wakeFinished(callerTakesSync: Bool) {
+    /// lock, successors first so the next write or sync starts at once. `callerTakesRole`: the caller
+    /// goes on to take one of the open roles itself.
+    private func wakeFinished(callerTakesRole: Bool) {
         cond.broadcast()  // roll() and close() wait on the condition for roles to finish
-        guard !parked.isEmpty else { return }
+        guard !parked.isEmpty else {
+            kickSyncerThread()
+            return
+        }
         let everyone = failure != nil || closed
-        var roles = (writerRoleOpen ? 1 : 0) + (syncerRoleOpen && !callerTakesSync ? 1 : 0)
+        var roles = (writerRoleOpen ? 1 : 0) + (syncerRoleOpen ? 1 : 0) - (callerTakesRole ? 1 : 0)
         var successors: [Waiter] = []
         var satisfied: [Waiter] = []
         var kept = 0
@@ -159,12 +201,22 @@ extension WAL {
             }
         }
         parked.removeLast(parked.count - kept)
+        // Append order, which is also each region's sequence order: the read point can then pass each
+        // completed entry as it is marked.
+        satisfied.sort { $0.end < $1.end }
         for (i, w) in satisfied.enumerated() {
             w.wakeNext = (2 * i + 1 < satisfied.count ? satisfied[2 * i + 1] : nil, 2 * i + 2 < satisfied.count ? satisfied[2 * i + 2] : nil)
         }
+        kickSyncerThread()
         guard !successors.isEmpty || !satisfied.isEmpty else { return }
         cond.unlock()
         for w in successors { w.semaphore.signal() }
+        if !everyone {
+            for w in satisfied {
+                if let m = w.mvcc { w.visible = m.completeWithoutWaiting(w.sequenceId) }
+                w.satisfied = true
+            }
+        }
         satisfied.first?.semaphore.signal()
         cond.lock()
     }

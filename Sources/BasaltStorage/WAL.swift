@@ -29,6 +29,11 @@ public final class WAL: @unchecked Sendable {
         /// two concurrent `fdatasync`s complete 1.4 times as many syncs as one, but the groups shrink more,
         /// so 16 FSYNC_WAL writers were 15-20% slower with 2 than with 1.
         public var syncers: Int = 1
+        /// A dedicated thread writes and fsyncs the groups of `FSYNC_WAL` appends
+        /// (`basalt.wal.syncer.thread`); false: the appenders take turns at it. Measured here with
+        /// 16 FSYNC_WAL writers: +19% ops/s (groups of 7.7 instead of 7.4 appends, and fsyncs back to back);
+        /// 4 writers +16%; a lone writer pays one thread hop per fsync, 4-15% slower.
+        public var syncerThread: Bool = true
 
         public init() {}
 
@@ -41,6 +46,7 @@ public final class WAL: @unchecked Sendable {
             asyncFlushInterval = .milliseconds(try conf.int("hbase.wal.async.flush.interval.ms", default: 100))
             preallocationChunk = max(0, try conf.int("basalt.wal.preallocation.chunk", default: 256 << 10))
             syncers = max(1, try conf.int("hbase.regionserver.hlog.syncer.count", default: 1))
+            syncerThread = try conf.bool("basalt.wal.syncer.thread", default: true)
         }
     }
 
@@ -70,6 +76,9 @@ public final class WAL: @unchecked Sendable {
     var failure: StorageError?
     var closed = false
     var parked: [Waiter] = []
+    /// The syncer thread (when configured) waits on `syncerWake` while idle.
+    var syncerIdle = true
+    let syncerWake = DispatchSemaphore(value: 0)
     var stats = Statistics()
     /// Highest sequence id per region: appended but not yet written / being written / in the current file.
     var pendingRegions: [[UInt8]: UInt64] = [:]
@@ -130,9 +139,16 @@ public final class WAL: @unchecked Sendable {
         thread.name = "basalt-wal-flusher"
         flusher = thread
         thread.start()
+        if configuration.syncerThread {
+            let wake = syncerWake
+            let syncer = Thread { [weak self] in Self.runSyncerThread({ self }, wake: wake) }
+            syncer.name = "basalt-wal-syncer"
+            syncer.start()
+        }
     }
 
     deinit {
+        syncerWake.signal()
         try? file?.close()
         directoryLock.unlock()
     }
@@ -174,22 +190,26 @@ public final class WAL: @unchecked Sendable {
         encodedRegionName: [UInt8], tableName: [UInt8], sequenceId: UInt64, writeTime: Int64,
         cellCount: Int, durability: Durability, encodeCells: (RawBuffer) -> Void
     ) throws {
-        let end = try appendEntry(
-            encodedRegionName: encodedRegionName, tableName: tableName, sequenceId: sequenceId, writeTime: writeTime,
+        let (_, end) = try appendEntry(
+            encodedRegionName: encodedRegionName, tableName: tableName, sequenceId: { sequenceId }, writeTime: writeTime,
             cellCount: cellCount, durability: durability, encodeCells: encodeCells)
-        try awaitDurable(end, durability)
+        _ = try awaitDurable(end, durability)
     }
 
-    /// Appends one entry without waiting and returns its end, for `awaitDurable`. An `FSYNC_WAL` entry is
-    /// marked as wanting a sync at once, so a group can take it before its thread comes to wait.
+    /// Appends one entry without waiting and returns its sequence id and end, for `awaitDurable`.
+    /// `sequenceId` is called under the WAL's lock, once the append can no longer fail, so a region's
+    /// sequence ids are in the order of its entries: a group that is durable holds every earlier id.
+    /// An `FSYNC_WAL` entry is marked as wanting a sync at once, so a group can take it before its
+    /// thread comes to wait.
     func appendEntry(
-        encodedRegionName: [UInt8], tableName: [UInt8], sequenceId: UInt64, writeTime: Int64,
+        encodedRegionName: [UInt8], tableName: [UInt8], sequenceId nextSequenceId: () -> UInt64, writeTime: Int64,
         cellCount: Int, durability: Durability, encodeCells: (RawBuffer) -> Void
-    ) throws -> Int64 {
+    ) throws -> (sequenceId: UInt64, end: Int64) {
         cond.lock()
         defer { cond.unlock() }
         if let failure { throw failure }
         if closed { throw StorageError(.closed, "the WAL in '\(directory)' is closed") }
+        let sequenceId = nextSequenceId()
         let start = pending.count
         WALEntryEncoder.begin(pending, regionName: encodedRegionName, tableName: tableName, sequenceId: sequenceId, writeTime: writeTime, cellCount: cellCount)
         encodeCells(pending)
@@ -201,30 +221,39 @@ public final class WAL: @unchecked Sendable {
             pendingRegions[encodedRegionName] = sequenceId
         }
         stats.appends += 1
-        if durability == .fsyncWAL { fsyncWantedEnd = max(fsyncWantedEnd, appendedEnd) }
-        return appendedEnd
+        if durability == .fsyncWAL {
+            fsyncWantedEnd = max(fsyncWantedEnd, appendedEnd)
+            kickSyncerThread()
+        }
+        return (sequenceId, appendedEnd)
     }
 
-    /// Returns once the entry ending at `end` is as durable as `durability` asks.
-    func awaitDurable(_ end: Int64, _ durability: Durability) throws {
+    /// Returns once the entry ending at `end` is as durable as `durability` asks. With `mvcc`, the entry's
+    /// cells must already be in the MemStore: if another thread satisfies the wait, it completes
+    /// `sequenceId` too, and the result is true when the read point covers it (false: the caller completes it).
+    func awaitDurable(_ end: Int64, _ durability: Durability, completing mvcc: MVCC? = nil, sequenceId: UInt64 = 0) throws -> Bool {
         switch durability {
         case .skipWAL, .asyncWAL:
-            return
+            return false
         case .fsyncWAL, .syncWAL, .useDefault:
             cond.lock()
-            defer { cond.unlock() }
-            try waitUntil(fsync: durability == .fsyncWAL, end: end)
+            return try waitUntil(fsync: durability == .fsyncWAL, end: end, mvcc: mvcc, sequenceId: sequenceId)
         }
     }
 
     /// Writes (and fsyncs when `fsync`) everything appended so far.
     public func sync(fsync: Bool = true) throws {
         cond.lock()
-        defer { cond.unlock() }
-        if let failure { throw failure }
+        if let failure {
+            cond.unlock()
+            throw failure
+        }
         let end = appendedEnd
-        if fsync { fsyncWantedEnd = max(fsyncWantedEnd, end) }
-        try waitUntil(fsync: fsync, end: end)
+        if fsync {
+            fsyncWantedEnd = max(fsyncWantedEnd, end)
+            kickSyncerThread()
+        }
+        _ = try waitUntil(fsync: fsync, end: end)
     }
 
     /// With `cond` held: finish the current file and start the next.
@@ -255,6 +284,7 @@ public final class WAL: @unchecked Sendable {
         do { try sync(fsync: true) } catch { err = error }
         cond.lock()
         closed = true
+        syncerWake.signal()
         while writerActive || syncsInFlight > 0 { cond.wait() }
         try? file?.close()
         file = nil

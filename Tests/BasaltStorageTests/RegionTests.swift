@@ -349,6 +349,46 @@ final class TestClock: Sendable {
         }
     }
 
+    /// Many writers at once, with and without the syncer thread: sequence ids follow the order of the
+    /// entries in the WAL (the id is taken under the WAL's lock), and every writer reads its own write as
+    /// soon as its put returns (the thread that synced it completed its MVCC entry before waking it).
+    @Test(arguments: [true, false]) func concurrentWritersSeeTheirWritesAndIdsFollowTheWAL(syncerThread: Bool) throws {
+        let fs = MemoryFileSystem()
+        fs.setSyncDelay(.microseconds(100))
+        var factory = try TestRegionFactory(fileSystem: fs)
+        factory.walConfiguration.syncerThread = syncerThread
+        let (wal, r) = try factory.open()
+        let threads = 8, perThread = 150
+        let misses = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for t in 0..<threads {
+            group.enter()
+            Thread {
+                for i in 0..<perThread {
+                    let row = "t\(t)-\(i)"
+                    let d: Durability = i % 3 == 0 ? .syncWAL : .fsyncWAL
+                    do {
+                        try r.put(row, "f", "q", "v\(i)", durability: d)
+                        if try r.value(row, "f", "q") != b("v\(i)") { misses.withLock { $0.append(row) } }
+                    } catch {
+                        misses.withLock { $0.append("\(row): \(error)") }
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(misses.withLock { $0 }.isEmpty, "writes not visible to their writer: \(misses.withLock { $0.prefix(5) })")
+        #expect(r.readPoint == UInt64(threads * perThread))
+        try wal.sync(fsync: true)
+        var ids: [UInt64] = []
+        for path in try wal.filePaths() { try WALReader.read(fileSystem: fs, path: path) { ids.append($0.sequenceId) } }
+        #expect(ids.count == threads * perThread)
+        let inversions = zip(ids, ids.dropFirst()).filter { $0.0 > $0.1 }
+        #expect(inversions.isEmpty, "\(inversions.count) sequence ids out of WAL order, first \(inversions.prefix(3))")
+        try wal.close()
+    }
+
     @Test func aWALFailureFailsTheWriteAndHidesIt() throws {
         let fs = MemoryFileSystem()
         let factory = try TestRegionFactory(fileSystem: fs)

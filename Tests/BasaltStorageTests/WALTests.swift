@@ -163,10 +163,12 @@ import Testing
         #expect(entries == 1)
     }
 
-    @Test func groupCommitSharesFsyncs() throws {
+    @Test(arguments: [true, false]) func groupCommitSharesFsyncs(syncerThread: Bool) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let wal = try WAL(fileSystem: POSIXFileSystem(), directory: dir.path)
+        var conf = WAL.Configuration()
+        conf.syncerThread = syncerThread
+        let wal = try WAL(fileSystem: POSIXFileSystem(), directory: dir.path, configuration: conf)
         let threads = 8, perThread = 50
         let group = DispatchGroup()
         for t in 0..<threads {
@@ -187,11 +189,12 @@ import Testing
 
     /// Writers of every durability at once, several syncs in flight and rolls among them, and the power
     /// fails mid-run: every acknowledged FSYNC_WAL entry is back, and whatever else survived is whole.
-    @Test(arguments: [1, 3]) func concurrentSyncersLoseNoAcknowledgedFsync(syncers: Int) throws {
+    @Test(arguments: [(1, false), (3, false), (1, true)]) func concurrentSyncersLoseNoAcknowledgedFsync(syncers: Int, syncerThread: Bool) throws {
         let fs = MemoryFileSystem()
         fs.setSyncDelay(.microseconds(200))
         var conf = WAL.Configuration()
         conf.syncers = syncers
+        conf.syncerThread = syncerThread
         conf.rollSize = 8 << 10
         let wal = try WAL(fileSystem: fs, directory: "w", configuration: conf)
         let threads = 6, perThread = 5000
