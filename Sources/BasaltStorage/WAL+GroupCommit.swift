@@ -128,8 +128,8 @@ extension WAL {
         if let err {
             fail("writing WAL file \(fileNumber)", err)
         } else {
-            for (r, seq) in writingRegions where seq > (currentFileRegions[r] ?? 0) { currentFileRegions[r] = seq }
-            writingRegions.removeAll(keepingCapacity: true)
+            writingRegions.forEach { r, seq in currentFileRegions.note(r, seq) }
+            writingRegions.removeAll()
             writtenEnd = target
             stats.groupWrites += 1
             stats.bytes = target

@@ -81,9 +81,9 @@ public final class WAL: @unchecked Sendable {
     let syncerWake = DispatchSemaphore(value: 0)
     var stats = Statistics()
     /// Highest sequence id per region: appended but not yet written / being written / in the current file.
-    var pendingRegions: [[UInt8]: UInt64] = [:]
-    var writingRegions: [[UInt8]: UInt64] = [:]
-    var currentFileRegions: [[UInt8]: UInt64] = [:]
+    var pendingRegions = RegionSequenceIds()
+    var writingRegions = RegionSequenceIds()
+    var currentFileRegions = RegionSequenceIds()
     /// Closed files, oldest first, with the highest sequence id of each region they hold.
     private var rolledFiles: [(number: UInt64, path: String, regions: [[UInt8]: UInt64])] = []
     /// Per region, the sequence id up to which its edits are flushed.
@@ -173,8 +173,8 @@ public final class WAL: @unchecked Sendable {
     /// Called with `cond` held or during init.
     private func openNextFile() throws {
         if file != nil {
-            rolledFiles.append((fileNumber, currentPath, currentFileRegions))
-            currentFileRegions = [:]
+            rolledFiles.append((fileNumber, currentPath, currentFileRegions.dictionary))
+            currentFileRegions.removeAll()
         }
         fileNumber += 1
         let path = currentPath
@@ -215,11 +215,7 @@ public final class WAL: @unchecked Sendable {
         encodeCells(pending)
         WALEntryEncoder.finish(pending, entryStart: start)
         appendedEnd += Int64(pending.count - start)
-        if let old = pendingRegions[encodedRegionName] {
-            if sequenceId > old { pendingRegions[encodedRegionName] = sequenceId }
-        } else {
-            pendingRegions[encodedRegionName] = sequenceId
-        }
+        pendingRegions.note(encodedRegionName, sequenceId)
         stats.appends += 1
         if durability == .fsyncWAL {
             fsyncWantedEnd = max(fsyncWantedEnd, appendedEnd)
