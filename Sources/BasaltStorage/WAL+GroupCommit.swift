@@ -68,10 +68,10 @@ extension WAL {
 
     /// Entered with `cond` held, left with it released: write, sync, or wait for others to, until `end`
     /// is written (and synced). Returns true when the thread that satisfied it also completed `mvcc`'s
-    /// entry `sequenceId` and the read point covers it; false leaves completing it to the caller.
+    /// entry `sequenceId` and the read point covers it; false leaves completing it to the caller (who
+    /// satisfied its own entry, or whose waker could not pass the read point over it).
     func waitUntil(fsync: Bool, end: Int64, mvcc: MVCC? = nil, sequenceId: UInt64 = 0) throws -> Bool {
         var extra = 0
-        var visible = false
         while true {
             if let failure {
                 cond.unlock()
@@ -80,7 +80,7 @@ extension WAL {
             if fsync ? syncedEnd >= end : writtenEnd >= end {
                 guard extra < Self.maxExtraRounds, !parked.isEmpty, writerRoleOpen || syncerRoleOpen else {
                     cond.unlock()
-                    return visible
+                    return false
                 }
                 extra += 1
             }
@@ -91,7 +91,7 @@ extension WAL {
                 // Its own entry is durable after this sync; it goes on working if it has rounds left.
                 syncGroup(callerContinues: extra < Self.maxExtraRounds)
             } else {
-                let w = Waiter(end: end, fsync: fsync, mvcc: visible ? nil : mvcc, sequenceId: sequenceId)
+                let w = Waiter(end: end, fsync: fsync, mvcc: mvcc, sequenceId: sequenceId)
                 parked.append(w)
                 cond.unlock()
                 w.semaphore.wait()
@@ -100,7 +100,7 @@ extension WAL {
                 x?.semaphore.signal()
                 y?.semaphore.signal()
                 // Satisfied: the thread that woke it kept working, so it leaves without the lock.
-                if w.satisfied { return visible || w.visible }
+                if w.satisfied { return w.visible }
                 cond.lock()
             }
         }
@@ -179,10 +179,8 @@ extension WAL {
     /// goes on to take one of the open roles itself.
     private func wakeFinished(callerTakesRole: Bool) {
         cond.broadcast()  // roll() and close() wait on the condition for roles to finish
-        guard !parked.isEmpty else {
-            kickSyncerThread()
-            return
-        }
+        kickSyncerThread()
+        guard !parked.isEmpty else { return }
         let everyone = failure != nil || closed
         var roles = (writerRoleOpen ? 1 : 0) + (syncerRoleOpen ? 1 : 0) - (callerTakesRole ? 1 : 0)
         var successors: [Waiter] = []
@@ -207,7 +205,6 @@ extension WAL {
         for (i, w) in satisfied.enumerated() {
             w.wakeNext = (2 * i + 1 < satisfied.count ? satisfied[2 * i + 1] : nil, 2 * i + 2 < satisfied.count ? satisfied[2 * i + 2] : nil)
         }
-        kickSyncerThread()
         guard !successors.isEmpty || !satisfied.isEmpty else { return }
         cond.unlock()
         for w in successors { w.semaphore.signal() }
