@@ -4,8 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// HBase's cell order: row ↑, family ↑, qualifier ↑ (all unsigned bytewise), timestamp ↓, type ↓;
-/// the engine breaks remaining ties by sequence id ↓ so the newest write of an identical key comes first.
+/// HBase's cell order: row ↑ (in the table's `RowOrder`: unsigned bytes, or meta's order by parts), family ↑,
+/// qualifier ↑ (unsigned bytewise), timestamp ↓, type ↓; the engine breaks remaining ties by sequence id ↓
+/// so the newest write of an identical key comes first.
 ///
 /// A stateless namespace; safe from any thread.
 public enum CellComparator {
@@ -45,11 +46,11 @@ public enum CellComparator {
         a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareBytes(x, y) } }
     }
 
-    /// Compares the keys of two encoded cells (row, family, qualifier, timestamp, type).
+    /// Compares the keys of two encoded cells (row in `order`, family, qualifier, timestamp, type).
     @inlinable
-    public static func compareKeys(_ a: EncodedCell, _ b: EncodedCell) -> Int {
+    public static func compareKeys(_ a: EncodedCell, _ b: EncodedCell, _ order: RowOrder) -> Int {
         let arl = a.rowLength, brl = b.rowLength
-        var c = compareBytes(a.base + 10, arl, b.base + 10, brl)
+        var c = order.compare(a.base + 10, arl, b.base + 10, brl)
         if c != 0 { return c }
         let afl = Int(a.base.load(fromByteOffset: 10 + arl, as: UInt8.self))
         let bfl = Int(b.base.load(fromByteOffset: 10 + brl, as: UInt8.self))
@@ -71,15 +72,15 @@ public enum CellComparator {
 
     /// Compares two encoded cells including their sequence ids (higher sequence id first).
     @inlinable
-    public static func compare(_ a: EncodedCell, _ aSeq: UInt64, _ b: EncodedCell, _ bSeq: UInt64) -> Int {
-        let c = compareKeys(a, b)
+    public static func compare(_ a: EncodedCell, _ aSeq: UInt64, _ b: EncodedCell, _ bSeq: UInt64, _ order: RowOrder) -> Int {
+        let c = compareKeys(a, b, order)
         if c != 0 { return c }
         if aSeq != bSeq { return aSeq > bSeq ? -1 : 1 }
         return 0
     }
 
-    public static func compare(_ a: Cell, _ b: Cell) -> Int {
-        var c = compareBytes(a.row, b.row)
+    public static func compare(_ a: Cell, _ b: Cell, _ order: RowOrder = .bytes) -> Int {
+        var c = order.compare(a.row, b.row)
         if c != 0 { return c }
         c = compareBytes(a.family, b.family)
         if c != 0 { return c }

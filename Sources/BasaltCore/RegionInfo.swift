@@ -13,12 +13,15 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
     public let regionName: [UInt8]
     /// The 32-character MD5 hex that names the region's folder.
     public let encodedName: String
+    /// How the table's rows sort (meta's order by parts for `hbase:meta`, bytes otherwise).
+    public let rowOrder: RowOrder
 
     public init(table: TableName, startKey: [UInt8] = [], endKey: [UInt8] = [], regionId: Int64) {
         self.table = table
         self.startKey = startKey
         self.endKey = endKey
         self.regionId = regionId
+        self.rowOrder = RowOrder(table: table)
         var base = table.nameBytes
         base.append(UInt8(ascii: ","))
         base.append(contentsOf: startKey)
@@ -43,6 +46,7 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
         startKey = []
         endKey = []
         regionId = 1
+        rowOrder = .meta
         regionName = Array("hbase:meta,,1".utf8)
         encodedName = "1588230740"
     }
@@ -64,12 +68,11 @@ public struct RegionInfo: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `row` falls in [startKey, endKey).
     public func contains(row: [UInt8]) -> Bool {
-        CellComparator.compareBytes(row, startKey) >= 0 && (endKey.isEmpty || CellComparator.compareBytes(row, endKey) < 0)
+        rowOrder.compare(row, startKey) >= 0 && (endKey.isEmpty || rowOrder.compare(row, endKey) < 0)
     }
 
     public func contains(row: UnsafeRawBufferPointer) -> Bool {
-        startKey.withUnsafeBytes { CellComparator.compareBytes(row, $0) >= 0 }
-            && (endKey.isEmpty || endKey.withUnsafeBytes { CellComparator.compareBytes(row, $0) < 0 })
+        rowOrder.compare(row, startKey) >= 0 && (endKey.isEmpty || rowOrder.compare(row, endKey) < 0)
     }
 
     /// HBase's shell form: `{ENCODED => ..., NAME => '...', STARTKEY => '...', ENDKEY => '...'}`.

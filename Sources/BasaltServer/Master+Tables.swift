@@ -40,7 +40,8 @@ extension Master {
     public func tableState(_ table: TableName) async throws -> MetaRow.TableState? {
         if table == .meta { return .enabled }
         let key = table.nameBytes
-        let rows = try await scanMeta(start: key, stop: key + [0])
+        // The state row `table` sorts just before `table,` (and every region row of the table) in meta's order.
+        let rows = try await scanMeta(start: key, stop: key + [UInt8(ascii: ",")])
         guard let row = rows.first(where: { $0.row == key }) else { return nil }
         return try MetaRow.parseTableState(row)
     }

@@ -17,7 +17,7 @@ enum Compactor {
             try s.seekToFirst()
             return s
         }
-        let merger = MergingScanner(sources)
+        let merger = MergingScanner(sources, order: store.order)
         let dropDeleted = major && family.keepDeletedCells == .false
         let ttlCutoff: Int64 = family.timeToLive == ColumnFamilyDescriptor.forever ? .min : now - Int64(family.timeToLive) * 1000
         var matcher = ScanQueryMatcher(

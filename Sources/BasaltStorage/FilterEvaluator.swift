@@ -14,13 +14,16 @@ final class FilterEvaluator {
 
     private let root: Node
     private let reversed: Bool
+    /// How the table's rows sort (for the filters that end a scan past a row).
+    private let order: RowOrder
 
-    init(_ filter: Filter, reversed: Bool) {
+    init(_ filter: Filter, reversed: Bool, order: RowOrder) {
         root = Node(filter)
         self.reversed = reversed
+        self.order = order
     }
 
-    func apply(row: [UInt8], cells: [Cell]) -> Verdict { root.apply(row: row, cells: cells, reversed: reversed) }
+    func apply(row: [UInt8], cells: [Cell]) -> Verdict { root.apply(row: row, cells: cells, reversed: reversed, order: order) }
 
     private final class Node {
         let filter: Filter
@@ -37,11 +40,11 @@ final class FilterEvaluator {
             }
         }
 
-        func apply(row: [UInt8], cells: [Cell], reversed: Bool) -> Verdict {
+        func apply(row: [UInt8], cells: [Cell], reversed: Bool, order: RowOrder) -> Verdict {
             switch filter {
             case .prefix(let p):
                 if row.starts(with: p) { return Verdict(cells: cells) }
-                let c = CellComparator.compareBytes(row, p)
+                let c = order.compare(row, p)
                 return Verdict(cells: [], stopBefore: reversed ? c < 0 : c > 0)
             case .row(let op, let cmp):
                 return Verdict(cells: matches(op, cmp, row) ? cells : [])
@@ -81,7 +84,7 @@ final class FilterEvaluator {
                 let set = Set(ts)
                 return Verdict(cells: cells.filter { set.contains($0.timestamp) })
             case .inclusiveStop(let stop):
-                let c = CellComparator.compareBytes(row, stop)
+                let c = order.compare(row, stop)
                 if reversed ? c < 0 : c > 0 { return Verdict(cells: [], stopBefore: true) }
                 return Verdict(cells: cells)
             case .singleColumnValue(let family, let qualifier, let op, let cmp, let filterIfMissing, let latestOnly, let exclude):
@@ -93,13 +96,13 @@ final class FilterEvaluator {
             case .and:
                 var current = Verdict(cells: cells)
                 for child in children {
-                    let v = child.apply(row: row, cells: current.cells, reversed: reversed)
+                    let v = child.apply(row: row, cells: current.cells, reversed: reversed, order: order)
                     current = Verdict(cells: v.cells, stopBefore: current.stopBefore || v.stopBefore, stopAfter: current.stopAfter || v.stopAfter)
                     if current.cells.isEmpty || current.stopBefore { break }
                 }
                 return current
             case .or:
-                let verdicts = children.map { $0.apply(row: row, cells: cells, reversed: reversed) }
+                let verdicts = children.map { $0.apply(row: row, cells: cells, reversed: reversed, order: order) }
                 var kept: [Cell] = []
                 for c in cells {
                     // A cell stays when any operand kept it (possibly transformed, e.g. by KeyOnlyFilter).
@@ -112,10 +115,10 @@ final class FilterEvaluator {
                 }
                 return Verdict(cells: kept, stopBefore: verdicts.allSatisfy(\.stopBefore), stopAfter: verdicts.allSatisfy(\.stopAfter))
             case .skip:
-                let v = children[0].apply(row: row, cells: cells, reversed: reversed)
+                let v = children[0].apply(row: row, cells: cells, reversed: reversed, order: order)
                 return Verdict(cells: v.cells.count == cells.count ? v.cells : [], stopBefore: v.stopBefore, stopAfter: v.stopAfter)
             case .while:
-                let v = children[0].apply(row: row, cells: cells, reversed: reversed)
+                let v = children[0].apply(row: row, cells: cells, reversed: reversed, order: order)
                 if v.cells.count != cells.count || v.stopBefore { return Verdict(cells: [], stopBefore: true) }
                 return Verdict(cells: v.cells, stopAfter: v.stopAfter)
             }

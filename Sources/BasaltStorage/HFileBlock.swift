@@ -105,17 +105,17 @@ final class HFileBlock: CacheableBlock, @unchecked Sendable {
     }
 
     /// The first entry at or after (key, seq) in cell order; `count` when every entry is before it.
-    @inline(__always) func firstAtOrAfter(_ key: EncodedCell, _ seq: UInt64) -> Int {
+    @inline(__always) func firstAtOrAfter(_ key: EncodedCell, _ seq: UInt64, _ order: RowOrder) -> Int {
         var lo = 0, hi = count
         let keyRow = key.rowPointer, keyRowLength = key.rowLength
         while lo < hi {
             let mid = (lo + hi) >> 1
             let c = EncodedCell(entry(mid))
             // Rows decide almost every step; the full comparison only runs within the key's row.
-            var r = CellComparator.compareBytes(c.rowPointer, c.rowLength, keyRow, keyRowLength)
+            var r = order.compare(c.rowPointer, c.rowLength, keyRow, keyRowLength)
             if r == 0 {
                 let (s, _) = Self.sequenceId(after: c)
-                r = CellComparator.compare(c, s, key, seq)
+                r = CellComparator.compare(c, s, key, seq, order)
             }
             if r < 0 { lo = mid + 1 } else { hi = mid }
         }

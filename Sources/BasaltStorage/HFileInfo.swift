@@ -23,12 +23,15 @@ public struct HFileInfo: Sendable, Equatable {
     public var compactedFrom: [String] = []
     /// Bytes of data blocks (the store's size for compaction selection).
     public var dataBytes: Int = 0
+    /// How the file's rows sort: its table's order (files written before the field existed are `bytes`).
+    public var rowOrder: RowOrder = .bytes
 
     public init() {}
 
     static let keys = [
         "FIRST_KEY", "LAST_KEY", "MAX_SEQ_ID", "MIN_TIMESTAMP", "MAX_TIMESTAMP", "CELL_COUNT", "DELETE_COUNT",
         "ROW_COUNT", "BLOOM_TYPE", "BLOCK_SIZE", "CREATED_AT", "MAJOR_COMPACTION", "COMPACTED_FROM", "DATA_BYTES",
+        "ROW_ORDER",
     ]
 
     /// `u32 count | count × (u16 name length | name | u32 value length | value)`, integers little-endian.
@@ -49,6 +52,7 @@ public struct HFileInfo: Sendable, Equatable {
         fields.append(("MAJOR_COMPACTION", [majorCompacted ? 1 : 0]))
         fields.append(("COMPACTED_FROM", Array(compactedFrom.joined(separator: "\n").utf8)))
         fields.append(("DATA_BYTES", int(Int64(dataBytes))))
+        fields.append(("ROW_ORDER", Array(rowOrder.name.utf8)))
         w.writeUInt32(UInt32(fields.count))
         for (k, v) in fields {
             w.writeUInt16(UInt16(k.utf8.count))
@@ -89,6 +93,9 @@ public struct HFileInfo: Sendable, Equatable {
                 case "MAJOR_COMPACTION": info.majorCompacted = v.first == 1
                 case "COMPACTED_FROM": info.compactedFrom = v.isEmpty ? [] : String(decoding: v, as: UTF8.self).split(separator: "\n").map(String.init)
                 case "DATA_BYTES": info.dataBytes = Int(try int())
+                case "ROW_ORDER":
+                    guard let o = RowOrder(name: String(decoding: v, as: UTF8.self)) else { throw bad("names an unknown row order") }
+                    info.rowOrder = o
                 default: break
                 }
             }

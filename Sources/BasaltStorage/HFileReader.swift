@@ -21,6 +21,8 @@ public final class HFileReader: @unchecked Sendable {
     let rootIndex: HFileBlock
     let bloom: BloomFilter?
     public let fileSize: Int
+    /// How the file's rows sort (from its file info).
+    public let order: RowOrder
     private let deleteWhenReleased = Atomic<Bool>(false)
 
     private static let nextFileId = Atomic<UInt64>(1)
@@ -45,6 +47,7 @@ public final class HFileReader: @unchecked Sendable {
         trailer = try HFileTrailer.decode(tb, path: path, fileSize: fileSize)
         let fi = try Self.readBlock(file, path: path, offset: trailer.fileInfoOffset, size: trailer.fileInfoSize, expected: .fileInfo)
         info = try HFileInfo.decode(UnsafeRawBufferPointer(start: fi.payload, count: fi.payloadLength), path: path)
+        order = info.rowOrder
         rootIndex = try Self.readBlock(file, path: path, offset: trailer.rootIndexOffset, size: trailer.rootIndexSize, expected: .index)
         if trailer.bloomSize > 0 {
             let bb = try Self.readBlock(file, path: path, offset: trailer.bloomOffset, size: trailer.bloomSize, expected: .bloom)

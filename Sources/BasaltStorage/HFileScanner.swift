@@ -59,7 +59,7 @@ final class HFileScanner: KeyValueScanner {
         var node = reader.rootIndex
         var level = reader.trailer.indexLevels
         while true {
-            let i = node.firstAtOrAfter(key, .max)
+            let i = node.firstAtOrAfter(key, .max, reader.order)
             if i >= node.count { return nil }
             let child = node.child(i)
             if level == 1 { return child }
@@ -88,7 +88,7 @@ final class HFileScanner: KeyValueScanner {
             current = nil
             return
         }
-        index = b.firstAtOrAfter(key, .max)
+        index = b.firstAtOrAfter(key, .max, reader.order)
         if index >= b.count {
             try load(at: offset + Int64(b.size), size: nil)
             index = 0
@@ -125,7 +125,7 @@ final class HFileScanner: KeyValueScanner {
         var node = reader.rootIndex
         var level = reader.trailer.indexLevels
         while true {
-            let i = node.firstAtOrAfter(key, .max)
+            let i = node.firstAtOrAfter(key, .max, reader.order)
             if i > 0 {
                 let c = EncodedCell(node.entry(i - 1))
                 candidate = keep(c.base, c.totalLength)
@@ -134,7 +134,7 @@ final class HFileScanner: KeyValueScanner {
             let child = node.child(i)
             if level == 1 {
                 let data = try reader.block(at: child.0, size: child.1, type: .data, cacheBlocks: cacheBlocks)
-                let j = data.firstAtOrAfter(key, .max)
+                let j = data.firstAtOrAfter(key, .max, reader.order)
                 if j > 0 {
                     let c = EncodedCell(data.entry(j - 1))
                     return keep(c.base, c.totalLength)

@@ -26,7 +26,11 @@ final class HFileWriter {
     private var lastSequenceId: UInt64 = 0
 
     /// `expectedKeys` sizes the bloom filter (an overestimate only costs space).
-    init(fileSystem: any FileSystem, path: String, blockSize: Int, bloomType: ColumnFamilyDescriptor.BloomType, expectedKeys: Int, createdAt: Int64, maxIndexBlockSize: Int = HFileFormat.maxIndexBlockSize) throws {
+    /// `order`: how the table's rows sort (recorded in the file info; the cells must come in that order).
+    init(
+        fileSystem: any FileSystem, path: String, blockSize: Int, bloomType: ColumnFamilyDescriptor.BloomType, expectedKeys: Int, createdAt: Int64,
+        order: RowOrder, maxIndexBlockSize: Int = HFileFormat.maxIndexBlockSize
+    ) throws {
         self.path = path
         self.maxIndexBlockSize = max(256, maxIndexBlockSize)
         self.blockSize = max(1024, blockSize)
@@ -36,6 +40,7 @@ final class HFileWriter {
         info.bloomType = bloomType
         info.blockSize = self.blockSize
         info.createdAt = createdAt
+        info.rowOrder = order
     }
 
     var cellCount: Int { info.cellCount }

@@ -35,12 +35,15 @@ final class MergingScanner {
     }
 
     private let refs: [Source]
+    /// How rows sort (the table's order).
+    let order: RowOrder
     private var current = -1
     /// The current head (the smallest cell among the sources), or nil when all are exhausted.
     private(set) var peek: CellRef?
 
-    init(_ sources: [any KeyValueScanner]) {
+    init(_ sources: [any KeyValueScanner], order: RowOrder) {
         self.refs = sources.map { Source(owner: $0, scanner: $0) }
+        self.order = order
         pick()
     }
 
@@ -50,7 +53,7 @@ final class MergingScanner {
         refs.withUnsafeBufferPointer { refs in
             for i in 0..<refs.count {
                 guard let c = refs[i].scanner.peek else { continue }
-                if let b = best, CellComparator.compare(c.cell, c.sequenceId, b.cell, b.sequenceId) >= 0 { continue }
+                if let b = best, CellComparator.compare(c.cell, c.sequenceId, b.cell, b.sequenceId, order) >= 0 { continue }
                 best = c
                 current = i
             }
@@ -83,7 +86,7 @@ final class MergingScanner {
                 guard let p = try s.scanner.lastRow(below: r) else { continue }
                 let c = EncodedCell(p)
                 if let b = best {
-                    if b.withUnsafeBytes({ CellComparator.compareBytes(c.row, $0) }) > 0 { best = Array(c.row) }
+                    if self.order.compare(c.row, b) > 0 { best = Array(c.row) }
                 } else {
                     best = Array(c.row)
                 }

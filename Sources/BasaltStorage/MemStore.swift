@@ -11,16 +11,19 @@ public final class MemStore: @unchecked Sendable {
     public let pool: MemStoreChunkPool
     /// Cells larger than this bypass the chunks (HBase's `hbase.hregion.memstore.mslab.max.allocation`).
     public let maxAllocation: Int
+    /// How rows sort (the table's order).
+    public let order: RowOrder
     /// Guards the three fields below and the structure of every segment.
     let lock = Lock()
     private var active: MemStoreSegment
     private var snapshotSegment: MemStoreSegment?
     private var nextId = 1
 
-    public init(pool: MemStoreChunkPool, maxAllocation: Int = 256 * 1024) {
+    public init(pool: MemStoreChunkPool, maxAllocation: Int = 256 * 1024, order: RowOrder = .bytes) {
         self.pool = pool
         self.maxAllocation = maxAllocation
-        active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: 0)
+        self.order = order
+        active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: 0, order: order)
     }
 
     /// Inserts one cell with the given timestamp (already resolved) and sequence id.
@@ -50,7 +53,7 @@ public final class MemStore: @unchecked Sendable {
         lock.withLock {
             guard snapshotSegment == nil, !active.isEmpty else { return false }
             snapshotSegment = active
-            active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: nextId)
+            active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: nextId, order: order)
             nextId += 1
             return true
         }

@@ -16,6 +16,8 @@ final class MemStoreSegment: @unchecked Sendable {
     let pool: MemStoreChunkPool
     let maxAllocation: Int
     let id: Int
+    /// How rows sort (the table's order).
+    let order: RowOrder
 
     private var chunks: [UnsafeMutableRawPointer] = []
     private var chunkOffset = 0
@@ -36,10 +38,11 @@ final class MemStoreSegment: @unchecked Sendable {
     private(set) var minTimestamp: Int64 = .max
     private(set) var maxTimestamp: Int64 = .min
 
-    init(pool: MemStoreChunkPool, maxAllocation: Int, id: Int) {
+    init(pool: MemStoreChunkPool, maxAllocation: Int, id: Int, order: RowOrder) {
         self.pool = pool
         self.maxAllocation = maxAllocation
         self.id = id
+        self.order = order
         random = 0x9E37_79B9_7F4A_7C15 &+ UInt64(id) &* 0xBF58_476D_1CE4_E5B9
         head = .allocate(byteCount: Self.nodeHeader + 8 * Self.maxHeight, alignment: 8)
         head.initializeMemory(as: UInt8.self, repeating: 0, count: Self.nodeHeader + 8 * Self.maxHeight)
@@ -106,8 +109,8 @@ final class MemStoreSegment: @unchecked Sendable {
     }
 
     /// Whether `node` sorts before (key, seq).
-    @inline(__always) private static func less(_ node: UnsafeRawPointer, _ key: EncodedCell, _ seq: UInt64) -> Bool {
-        CellComparator.compare(EncodedCell(cell(node)), sequenceId(node), key, seq) < 0
+    @inline(__always) private func less(_ node: UnsafeRawPointer, _ key: EncodedCell, _ seq: UInt64) -> Bool {
+        CellComparator.compare(EncodedCell(Self.cell(node)), Self.sequenceId(node), key, seq, order) < 0
     }
 
     /// Fills `update` with the last node before (key, seq) at every level.
@@ -117,7 +120,7 @@ final class MemStoreSegment: @unchecked Sendable {
         // The node that stopped the previous level is known not to be less: don't compare it again.
         var bigger: UnsafeMutableRawPointer?
         while level >= 0 {
-            while let nx = Self.next(x, level), nx != bigger, Self.less(nx, key, seq) { x = nx }
+            while let nx = Self.next(x, level), nx != bigger, less(nx, key, seq) { x = nx }
             bigger = Self.next(x, level)
             update[level] = x
             level -= 1
@@ -173,7 +176,7 @@ final class MemStoreSegment: @unchecked Sendable {
             while let nx = Self.next(x, level) {
                 if let row {
                     let c = EncodedCell(Self.cell(nx))
-                    guard CellComparator.compareBytes(c.rowPointer, c.rowLength, row.baseAddress, row.count) < 0 else { break }
+                    guard order.compare(c.rowPointer, c.rowLength, row.baseAddress, row.count) < 0 else { break }
                 }
                 x = nx
             }

@@ -111,7 +111,8 @@ public final class Region: @unchecked Sendable {
         self.rowLocks = RowLocks(timeout: configuration.rowLockTimeout)
         if let files { try files.fileSystem.createDirectory(files.directory) }
         self.stores = try descriptor.families.map {
-            try Store(family: $0, pool: pool, maxAllocation: configuration.mslabMaxAllocation, files: files, logger: logger)
+            try Store(
+                family: $0, pool: pool, maxAllocation: configuration.mslabMaxAllocation, order: info.rowOrder, files: files, logger: logger)
         }
         let storeFlushed = stores.map { max($0.flushedSequenceId, flushedSequenceId) }
         var maxSeq = storeFlushed.max() ?? flushedSequenceId
@@ -357,7 +358,7 @@ public final class Region: @unchecked Sendable {
             let d = resolvedDurability(m.durability)
             if d.strength > durability.strength { durability = d }
         }
-        let rows = Array(Set(mutations.map(\.row))).sorted { CellComparator.compareBytes($0, $1) < 0 }
+        let rows = Array(Set(mutations.map(\.row))).sorted { info.rowOrder.compare($0, $1) < 0 }
         try checkResources()
         try rowLocks.lock(rows: rows)
         defer { rowLocks.unlock(rows: rows) }
@@ -421,6 +422,7 @@ public final class Region: @unchecked Sendable {
                     now: now, row: getRow, cacheBlocks: scan.cacheBlocks)
             }
         }
-        return try RegionScanner(scan: scan, stores: chosen, singleRow: getRow != nil, regionStart: info.startKey, regionEnd: info.endKey)
+        return try RegionScanner(
+            scan: scan, stores: chosen, singleRow: getRow != nil, regionStart: info.startKey, regionEnd: info.endKey, order: info.rowOrder)
     }
 }

@@ -8,7 +8,10 @@ public final class RegionScanner {
     let scan: Scan
     let stores: [StoreScanner]
     private var rowsReturned = 0
+    /// Reversed scans: rows below this one are next (all rows when nil).
     private var reverseBound: [UInt8]?
+    /// Reversed scans: the bound itself (the scan's start row) may still be returned.
+    private var reverseBoundIncluded = false
     private var done = false
     /// The scan's filter; with one, `next()` counts the limit on filtered rows.
     private let filter: FilterEvaluator?
@@ -22,22 +25,30 @@ public final class RegionScanner {
     /// The region's first row (inclusive) and end (exclusive); empty means unbounded.
     private let regionStart: [UInt8]
     private let regionEnd: [UInt8]
+    /// How the table's rows sort.
+    private let order: RowOrder
 
-    init(scan: Scan, stores: [StoreScanner], singleRow: Bool = false, regionStart: [UInt8] = [], regionEnd: [UInt8] = []) throws {
+    init(
+        scan: Scan, stores: [StoreScanner], singleRow: Bool = false, regionStart: [UInt8] = [], regionEnd: [UInt8] = [], order: RowOrder
+    ) throws {
         self.scan = scan
         self.singleRow = singleRow
         self.stores = stores
         self.regionStart = regionStart
         self.regionEnd = regionEnd
-        filter = scan.filter.map { FilterEvaluator($0, reversed: scan.reversed) }
+        self.order = order
+        filter = scan.filter.map { FilterEvaluator($0, reversed: scan.reversed, order: order) }
         rawLimit = scan.filter == nil ? scan.limit : 0
         if scan.reversed {
-            // Rows at or below startRow, and below the region's end: the bound is the smallest row above.
-            var bound: [UInt8]? = scan.startRow.isEmpty ? nil : scan.startRow + [0]
-            if !regionEnd.isEmpty, bound.map({ CellComparator.compareBytes($0, regionEnd) > 0 }) ?? true { bound = regionEnd }
-            reverseBound = bound
+            // Rows at or below startRow, and below the region's end.
+            if !scan.startRow.isEmpty && (regionEnd.isEmpty || order.compare(scan.startRow, regionEnd) < 0) {
+                reverseBound = scan.startRow
+                reverseBoundIncluded = true
+            } else {
+                reverseBound = regionEnd.isEmpty ? nil : regionEnd
+            }
         } else {
-            let start = CellComparator.compareBytes(scan.startRow, regionStart) >= 0 ? scan.startRow : regionStart
+            let start = order.compare(scan.startRow, regionStart) >= 0 ? scan.startRow : regionStart
             for s in stores { try s.seek(toRow: start) }
         }
     }
@@ -122,16 +133,16 @@ public final class RegionScanner {
         var best: UnsafeRawBufferPointer?
         for s in stores {
             guard let r = s.currentRow else { continue }
-            if let b = best, CellComparator.compareBytes(r, b) >= 0 { continue }
+            if let b = best, order.compare(r, b) >= 0 { continue }
             best = r
         }
         guard let best else { return false }
         if singleRow {
-            if scan.startRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) != 0 { return false }
-        } else if !scan.stopRow.isEmpty && scan.stopRow.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 {
+            if order.compare(best, scan.startRow) != 0 { return false }
+        } else if !scan.stopRow.isEmpty && order.compare(best, scan.stopRow) >= 0 {
             return false
         }
-        if !regionEnd.isEmpty && regionEnd.withUnsafeBytes({ CellComparator.compareBytes(best, $0) }) >= 0 { return false }
+        if !regionEnd.isEmpty && order.compare(best, regionEnd) >= 0 { return false }
         rowBuffer.removeAll(keepingCapacity: true)
         rowBuffer.append(contentsOf: best)
         return true
@@ -139,14 +150,24 @@ public final class RegionScanner {
 
     private func nextRowReversed() throws -> Bool {
         var best: [UInt8]?
-        for s in stores {
-            guard let r = try s.lastRow(below: reverseBound) else { continue }
-            if let b = best, CellComparator.compareBytes(r, b) <= 0 { continue }
-            best = r
+        if reverseBoundIncluded, let bound = reverseBound {
+            // The start row itself, when a store holds it (the "row at or before" a meta lookup wants).
+            reverseBoundIncluded = false
+            for s in stores {
+                try s.seek(toRow: bound)
+                if let r = s.currentRow, order.compare(r, bound) == 0 { best = bound }
+            }
+        }
+        if best == nil {
+            for s in stores {
+                guard let r = try s.lastRow(below: reverseBound) else { continue }
+                if let b = best, order.compare(r, b) <= 0 { continue }
+                best = r
+            }
         }
         guard let best else { return false }
-        if !scan.stopRow.isEmpty && CellComparator.compareBytes(best, scan.stopRow) <= 0 { return false }
-        if CellComparator.compareBytes(best, regionStart) < 0 { return false }
+        if !scan.stopRow.isEmpty && order.compare(best, scan.stopRow) <= 0 { return false }
+        if order.compare(best, regionStart) < 0 { return false }
         reverseBound = best
         rowBuffer = best
         return true

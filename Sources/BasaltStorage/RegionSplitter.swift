@@ -84,7 +84,7 @@ public enum RegionSplitter {
     /// inside the region.
     static func splitRow(_ region: RegionInfo, largestStore files: [HFileReader]) throws -> [UInt8]? {
         guard let file = files.max(by: { $0.info.dataBytes < $1.info.dataBytes }) else { return nil }
-        let first = files.compactMap(\.firstRow).min { CellComparator.compareBytes($0, $1) < 0 }
+        let first = files.compactMap(\.firstRow).min { region.rowOrder.compare($0, $1) < 0 }
         return region.acceptableSplitRow(try file.midRow(), firstRow: first)
     }
 }
@@ -100,7 +100,7 @@ extension RegionInfo {
     /// `firstRow`, the region's first row of data, when known) and before the end.
     public func acceptableSplitRow(_ row: [UInt8]?, firstRow: [UInt8]? = nil) -> [UInt8]? {
         guard let row, !row.isEmpty, contains(row: row), row != startKey else { return nil }
-        if let firstRow, CellComparator.compareBytes(row, firstRow) <= 0 { return nil }
+        if let firstRow, rowOrder.compare(row, firstRow) <= 0 { return nil }
         return row
     }
 }

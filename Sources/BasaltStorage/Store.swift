@@ -9,6 +9,8 @@ import Logging
 public final class Store: @unchecked Sendable {
     public let family: ColumnFamilyDescriptor
     public let memStore: MemStore
+    /// How the table's rows sort; every file of the store is in this order.
+    public let order: RowOrder
     let regionFiles: RegionFiles?
     let logger: Logger
     /// Guards `files` and `compacting`, and the MemStore snapshot swap.
@@ -18,9 +20,12 @@ public final class Store: @unchecked Sendable {
     /// Files that could not be opened and were set aside in `.corrupt/`.
     public private(set) var corruptFiles: [String] = []
 
-    init(family: ColumnFamilyDescriptor, pool: MemStoreChunkPool, maxAllocation: Int, files regionFiles: RegionFiles?, logger: Logger) throws {
+    init(
+        family: ColumnFamilyDescriptor, pool: MemStoreChunkPool, maxAllocation: Int, order: RowOrder, files regionFiles: RegionFiles?, logger: Logger
+    ) throws {
         self.family = family
-        self.memStore = MemStore(pool: pool, maxAllocation: maxAllocation)
+        self.order = order
+        self.memStore = MemStore(pool: pool, maxAllocation: maxAllocation, order: order)
         self.regionFiles = regionFiles
         self.logger = logger
         if let regionFiles { try openFiles(regionFiles) }
@@ -50,8 +55,38 @@ public final class Store: @unchecked Sendable {
             logger.info("deleting a compacted file left by a crash", metadata: ["file": "\(r.path)"])
             r.markCompactedAway()
         }
-        files = opened.filter { !superseded.contains($0.name) }
+        files = try opened.filter { !superseded.contains($0.name) }.map { r in
+            guard r.order != order else { return r }
+            // Written in another row order (hbase:meta files from before meta had its own): sort it again.
+            logger.info("rewriting an HFile in the table's row order", metadata: ["file": "\(r.path)", "from": "\(r.order.name)", "to": "\(order.name)"])
+            let rewritten = try rewriteInOrder(r, rf)
+            r.markCompactedAway()
+            return rewritten
+        }
         files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+    }
+
+    /// A copy of `file` with its cells sorted in the store's order, replacing it (the copy names it in
+    /// `compactedFrom`, so a crash before the original is deleted leaves the copy in charge).
+    private func rewriteInOrder(_ file: HFileReader, _ rf: RegionFiles) throws -> HFileReader {
+        var cells: [Cell] = []
+        cells.reserveCapacity(file.info.cellCount)
+        try file.forEachCell { cells.append($0); return true }
+        cells.sort { CellComparator.compare($0, $1, order) < 0 }
+        return try writeFile(rf, expectedKeys: cells.count, now: file.info.createdAt) { writer in
+            var buffer: [UInt8] = []
+            for c in cells {
+                if buffer.count < c.encodedLength { buffer = [UInt8](repeating: 0, count: c.encodedLength) }
+                try buffer.withUnsafeMutableBytes { b in
+                    EncodedCell.write(c, to: b.baseAddress!)
+                    try writer.append(EncodedCell(UnsafeRawPointer(b.baseAddress!)), sequenceId: c.sequenceId)
+                }
+            }
+        } extra: { info in
+            info.compactedFrom = [file.name]
+            info.majorCompacted = file.info.majorCompacted
+            info.maxSequenceId = max(info.maxSequenceId, file.info.maxSequenceId)
+        }
     }
 
     /// The store's files, oldest first.
@@ -80,7 +115,7 @@ public final class Store: @unchecked Sendable {
             if let row, !row.withUnsafeBytes({ f.mayContain(row: $0, qualifiers: qualifiers) }) { continue }
             sources.append(f.scanner(cacheBlocks: cacheBlocks))
         }
-        return StoreScanner(family: family.name, sources: sources, matcher: matcher)
+        return StoreScanner(family: family.name, sources: sources, matcher: matcher, order: order)
     }
 
     // MARK: flush
@@ -108,7 +143,8 @@ public final class Store: @unchecked Sendable {
         try fs.createDirectory(rf.temporaryDirectory)
         let tmp = joinPath(rf.temporaryDirectory, name)
         let writer = try HFileWriter(
-            fileSystem: fs, path: tmp, blockSize: family.blockSize, bloomType: family.bloomFilter, expectedKeys: expectedKeys, createdAt: now)
+            fileSystem: fs, path: tmp, blockSize: family.blockSize, bloomType: family.bloomFilter, expectedKeys: expectedKeys, createdAt: now,
+            order: order)
         do {
             try body(writer)
             try writer.finish(extra: extra)

@@ -8,9 +8,9 @@ final class StoreScanner {
     var matcher: ScanQueryMatcher
     private var seekKey: [UInt8] = []
 
-    init(family: [UInt8], sources: [any KeyValueScanner], matcher: ScanQueryMatcher) {
+    init(family: [UInt8], sources: [any KeyValueScanner], matcher: ScanQueryMatcher, order: RowOrder) {
         self.family = family
-        self.merger = MergingScanner(sources)
+        self.merger = MergingScanner(sources, order: order)
         self.matcher = matcher
     }
 

@@ -47,7 +47,7 @@ import Testing
             for j in 0..<cells.count {
                 let expected = CellComparator.compare(cells[i], cells[j]).signum()
                 let got = buffers[i].withUnsafeBytes { a in
-                    buffers[j].withUnsafeBytes { bb in CellComparator.compareKeys(EncodedCell(a.baseAddress!), EncodedCell(bb.baseAddress!)).signum() }
+                    buffers[j].withUnsafeBytes { bb in CellComparator.compareKeys(EncodedCell(a.baseAddress!), EncodedCell(bb.baseAddress!), .bytes).signum() }
                 }
                 #expect(got == expected)
             }

@@ -16,8 +16,8 @@ import Testing
         return out
     }
 
-    static func write(_ fs: MemoryFileSystem, _ path: String, _ cells: [Cell], blockSize: Int = 1024, bloom: ColumnFamilyDescriptor.BloomType = .row, maxIndexBlockSize: Int = HFileFormat.maxIndexBlockSize) throws -> HFileInfo {
-        let w = try HFileWriter(fileSystem: fs, path: path, blockSize: blockSize, bloomType: bloom, expectedKeys: cells.count, createdAt: 42, maxIndexBlockSize: maxIndexBlockSize)
+    static func write(_ fs: MemoryFileSystem, _ path: String, _ cells: [Cell], blockSize: Int = 1024, bloom: ColumnFamilyDescriptor.BloomType = .row, order: RowOrder = .bytes, maxIndexBlockSize: Int = HFileFormat.maxIndexBlockSize) throws -> HFileInfo {
+        let w = try HFileWriter(fileSystem: fs, path: path, blockSize: blockSize, bloomType: bloom, expectedKeys: cells.count, createdAt: 42, order: order, maxIndexBlockSize: maxIndexBlockSize)
         var buf = [UInt8](repeating: 0, count: 1 << 16)
         for c in cells {
             try buf.withUnsafeMutableBytes { p in
@@ -150,7 +150,7 @@ import Testing
             return try buf.withUnsafeMutableBytes { p -> (Int64, Int)? in
                 EncodedCell.write(k, to: p.baseAddress!)
                 let key = EncodedCell(p.baseAddress!)
-                let i = r0.rootIndex.firstAtOrAfter(key, .max)
+                let i = r0.rootIndex.firstAtOrAfter(key, .max, .bytes)
                 return i < r0.rootIndex.count ? r0.rootIndex.child(i) : nil
             }
         }())

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct MemStoreTests {
     func cells(_ m: MemStore, readPoint: UInt64 = .max) -> [Cell] {
-        let merged = MergingScanner(m.scanners(readPoint: readPoint))
+        let merged = MergingScanner(m.scanners(readPoint: readPoint), order: m.order)
         var out: [Cell] = []
         while let r = merged.peek {
             out.append(r.cell.toCell(sequenceId: r.sequenceId))
