@@ -20,6 +20,17 @@ public enum BatchAction: Sendable {
         }
     }
 
+    /// About the bytes the action takes in a request (for cutting a batch into requests).
+    var estimatedSize: Int {
+        switch self {
+        case .get(let g): 64 + g.row.count
+        case .put(let p): BufferedMutator.size(.put(p))
+        case .delete(let d): BufferedMutator.size(.delete(d))
+        case .increment(let i): i.columns.reduce(64 + i.row.count) { $0 + 32 + $1.family.count + $1.qualifier.count }
+        case .append(let a): a.columns.reduce(64 + a.row.count) { $0 + 32 + $1.family.count + $1.qualifier.count + $1.value.count }
+        }
+    }
+
     func proto(index: Int) -> Basalt_Action {
         var a = Basalt_Action()
         a.index = UInt32(index)
@@ -38,9 +49,9 @@ extension Table {
     /// Runs the actions grouped by region server: one multi per server, servers in parallel, retrying what
     /// a retry can cure. Each action gets its outcome, in order; gets, increments and appends carry rows.
     public func batch(_ actions: [BatchAction]) async throws -> [Result<RowResult, ClientError>] {
-        for a in actions { try Table.validate(row: a.row) }
+        for a in actions { try connection.validate(a) }
         let protos = actions.enumerated().map { i, a in a.proto(index: i) }
-        let results = await connection.runBatch(name, protos, rows: actions.map(\.row))
+        let results = await connection.runBatch(name, protos, rows: actions.map(\.row), sizes: actions.map(\.estimatedSize))
         return results.enumerated().map { i, r in
             r.flatMap { proto in
                 do { return .success(try proto.toRowResult(row: actions[i].row)) } catch { return .failure(ClientError(error)) }
@@ -55,10 +66,11 @@ extension Connection {
         var indexes: [Int] = []
     }
 
-    /// Sends `actions` (whose `index` is their position) to the regions holding `rows`: locates each,
-    /// groups them by server and region, sends one multi per server concurrently, then retries the
-    /// retryable failures (relocating first) until they succeed or the retries run out.
-    func runBatch(_ table: TableName, _ actions: [Basalt_Action], rows: [[UInt8]]) async -> [Result<Basalt_Result, ClientError>] {
+    /// Sends `actions` (whose `index` is their position, `sizes` their estimated bytes) to the regions
+    /// holding `rows`: locates each, groups them by server and region, sends each server its actions in
+    /// requests of about `hbase.client.max.perrequest.heapsize`, one after another (servers concurrently),
+    /// then retries the retryable failures (relocating first) until they succeed or the retries run out.
+    func runBatch(_ table: TableName, _ actions: [Basalt_Action], rows: [[UInt8]], sizes: [Int]) async -> [Result<Basalt_Result, ClientError>] {
         var outcomes = [Result<Basalt_Result, ClientError>?](repeating: nil, count: actions.count)
         var lastError = [ClientError?](repeating: nil, count: actions.count)
         var pending = Array(actions.indices)
@@ -82,26 +94,41 @@ extension Connection {
                     fail(i, ClientError(error))
                 }
             }
-            let groups = byRegion.mapValues { Array($0.values) }
-            let responses = await withTaskGroup(of: (ServerName, Result<Basalt_MultiResponse, ClientError>).self) { group in
-                for (server, regions) in groups {
-                    var request = Basalt_MultiRequest()
-                    request.regionActions = regions.map { g in
-                        var ra = Basalt_RegionAction()
-                        ra.region.regionName = Data(g.location.region.regionName)
-                        ra.actions = g.indexes.map { actions[$0] }
-                        return ra
-                    }
+            let requests = byRegion.mapValues { Self.cut(Array($0.values), sizes: sizes, limit: maxPerRequestSize) }
+            let responses = await withTaskGroup(of: [([RegionGroup], Result<Basalt_MultiResponse, ClientError>)].self) { group in
+                for (server, chunks) in requests {
                     group.addTask {
-                        do { return (server, .success(try await self.servers.data(server).multi(request))) } catch { return (server, .failure(ClientError(error))) }
+                        // In order: a request goes only after the one before it succeeded, so the
+                        // mutations of a row arrive in the order given.
+                        var out: [([RegionGroup], Result<Basalt_MultiResponse, ClientError>)] = []
+                        var failure: ClientError?
+                        for regions in chunks {
+                            if let failure {
+                                out.append((regions, .failure(failure)))
+                                continue
+                            }
+                            var request = Basalt_MultiRequest()
+                            request.regionActions = regions.map { g in
+                                var ra = Basalt_RegionAction()
+                                ra.region.regionName = Data(g.location.region.regionName)
+                                ra.actions = g.indexes.map { actions[$0] }
+                                return ra
+                            }
+                            do {
+                                out.append((regions, .success(try await self.servers.data(server).multi(request))))
+                            } catch {
+                                failure = ClientError(error)
+                                out.append((regions, .failure(ClientError(error))))
+                            }
+                        }
+                        return out
                     }
                 }
-                var all: [(ServerName, Result<Basalt_MultiResponse, ClientError>)] = []
-                for await r in group { all.append(r) }
+                var all: [([RegionGroup], Result<Basalt_MultiResponse, ClientError>)] = []
+                for await r in group { all += r }
                 return all
             }
-            for (server, response) in responses {
-                guard let regions = groups[server] else { continue }
+            for (regions, response) in responses {
                 switch response {
                 case .failure(let e):
                     for g in regions {
@@ -135,8 +162,39 @@ extension Connection {
                 for i in pending { outcomes[i] = .failure(.retriesExhausted(attempt, last: lastError[i] ?? .connection("unknown failure"))) }
                 break
             }
-            try? await Task.sleep(for: retry.pause(beforeAttempt: attempt))
+            do {
+                try await pause(beforeAttempt: attempt, after: pending.first.flatMap { lastError[$0] } ?? .connection("unknown failure"))
+            } catch {
+                for i in pending { outcomes[i] = .failure(ClientError(error)) }
+                break
+            }
         }
         return outcomes.map { $0 ?? .failure(.connection("the server sent no result for an action")) }
+    }
+
+    /// A server's region groups cut into requests of at most about `limit` bytes (a single action larger
+    /// than that goes alone), keeping the order of the actions.
+    private static func cut(_ regions: [RegionGroup], sizes: [Int], limit: Int) -> [[RegionGroup]] {
+        var chunks: [[RegionGroup]] = []
+        var current: [RegionGroup] = []
+        var bytes = 0
+        for g in regions {
+            var part = RegionGroup(location: g.location)
+            for i in g.indexes {
+                let size = i < sizes.count ? sizes[i] : 0
+                if bytes > 0 && bytes + size > limit {
+                    if !part.indexes.isEmpty { current.append(part) }
+                    chunks.append(current)
+                    current = []
+                    part = RegionGroup(location: g.location)
+                    bytes = 0
+                }
+                part.indexes.append(i)
+                bytes += size
+            }
+            if !part.indexes.isEmpty { current.append(part) }
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
     }
 }

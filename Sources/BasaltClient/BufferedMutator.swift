@@ -50,12 +50,7 @@ public final class BufferedMutator: Sendable {
 
     /// Buffers mutations; sends the buffer when it is full.
     public func mutate(_ mutations: [Mutation]) async throws {
-        for m in mutations {
-            switch m {
-            case .put(let p): try Table.validate(p)
-            case .delete(let d): try Table.validate(row: d.row)
-            }
-        }
+        for m in mutations { try connection.validate(m) }
         let full = try buffer.withLock { b -> Bool in
             guard !b.closed else { throw ClientError.invalidArgument("the BufferedMutator of \(table) is closed") }
             for m in mutations {
@@ -89,7 +84,7 @@ public final class BufferedMutator: Sendable {
             case .delete(let d): BatchAction.delete(d).proto(index: i)
             }
         }
-        let outcomes = await connection.runBatch(table, actions, rows: batch.map(\.row))
+        let outcomes = await connection.runBatch(table, actions, rows: batch.map(\.row), sizes: batch.map(Self.size))
         var failed: [(Mutation, ClientError)] = []
         for (i, o) in outcomes.enumerated() {
             if case .failure(let e) = o { failed.append((batch[i], e)) }

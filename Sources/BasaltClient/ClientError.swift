@@ -47,6 +47,13 @@ public struct ClientError: BasaltError, Equatable {
             retryable: false, exceptionName: "RetriesExhaustedException")
     }
 
+    /// The connection was closed (the process is stopping) while a call was still retrying.
+    static func connectionClosed(after last: ClientError) -> ClientError {
+        ClientError(
+            code: "CONNECTION_CLOSED", message: "the client connection closed (Basalt is stopping) while retrying; last: \(last.exceptionName): \(last.message)",
+            retryable: false, exceptionName: "ConnectionClosedException")
+    }
+
     static func scannerTimeout(_ message: String) -> ClientError {
         ClientError(code: "SCANNER_TIMEOUT", message: message, retryable: false, exceptionName: "ScannerTimeoutException")
     }
@@ -89,6 +96,11 @@ public struct ClientError: BasaltError, Equatable {
             self = .connection("server unreachable: \(e.message)")
         case .unimplemented:
             self.init(code: "UNSUPPORTED", message: e.message, retryable: false, exceptionName: "UnsupportedOperationException")
+        case .resourceExhausted:
+            // A message over hbase.ipc.max.request.size, refused by one side or the other: it would be every time.
+            self.init(
+                code: "REQUEST_TOO_BIG", message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
+                exceptionName: "RequestTooBigException")
         default:
             self.init(code: "IO_ERROR", message: e.message, retryable: true, exceptionName: "IOException")
         }

@@ -11,11 +11,13 @@ public final class Connection: Sendable {
     public let configuration: BasaltConfiguration
     public let coordination: any Coordination
     private let ownsCoordination: Bool
-    let servers = ServerConnections()
+    let servers: ServerConnections
     let cache = LocationCache()
     let retry: RetryPolicy
     let logger: Logger
     private let metaServer = Mutex<ServerName?>(nil)
+    /// Set by `close()`: calls in flight stop retrying and fail with `CONNECTION_CLOSED`.
+    private let closing = Atomic<Bool>(false)
 
     /// `hbase.client.write.buffer` (2 MB): what a `BufferedMutator` holds before it sends.
     public let writeBufferSize: Int
@@ -25,6 +27,16 @@ public final class Connection: Sendable {
     public let scannerMaxResultSize: Int
     /// `hbase.client.scanner.timeout.period` (60 s): a scanner's lease, for error messages.
     public let scannerTimeoutMs: Int
+    /// `hbase.client.keyvalue.maxsize` (10 MB): the largest cell the client sends; 0 or less: no check.
+    public let maxKeyValueSize: Int
+    /// `hbase.client.max.perrequest.heapsize` (4 MB): a batch's mutations for one server go in requests
+    /// of about this size, one after another.
+    public let maxPerRequestSize: Int
+    /// `hbase.ipc.max.request.size` (256 MB): the largest request sent and response accepted.
+    public let limits: RPCLimits
+
+    static let defaultMaxKeyValueSize = 10 << 20
+    static let defaultMaxPerRequestSize = 4 << 20
 
     /// Connects to the cluster named by `hbase.zookeeper.quorum` and `zookeeper.znode.parent`.
     public static func connect(_ configuration: BasaltConfiguration = .init(), logger: Logger = Logger(label: "basalt.client")) async throws -> Connection {
@@ -53,6 +65,10 @@ public final class Connection: Sendable {
         scannerCaching = try configuration.int("hbase.client.scanner.caching", default: 0)
         scannerMaxResultSize = try configuration.int("hbase.client.scanner.max.result.size", default: 2 << 20)
         scannerTimeoutMs = try configuration.int("hbase.client.scanner.timeout.period", default: 60_000)
+        maxKeyValueSize = try configuration.int("hbase.client.keyvalue.maxsize", default: Self.defaultMaxKeyValueSize)
+        maxPerRequestSize = max(1, try configuration.int("hbase.client.max.perrequest.heapsize", default: Self.defaultMaxPerRequestSize))
+        limits = try RPCLimits(configuration)
+        servers = ServerConnections(limits: limits)
     }
 
     public func table(_ name: TableName) -> Table { Table(name: name, connection: self) }
@@ -68,7 +84,9 @@ public final class Connection: Sendable {
     }
 
     /// Closes the server connections (and the coordination session when this connection opened it).
+    /// Calls still retrying fail at once with `CONNECTION_CLOSED` instead of running out their retries.
     public func close() async {
+        closing.store(true, ordering: .releasing)
         await servers.closeAll()
         if ownsCoordination { await coordination.close() }
     }
@@ -111,8 +129,24 @@ public final class Connection: Sendable {
                 attempt += 1
                 if attempt >= retry.retries { throw ClientError.retriesExhausted(attempt, last: e) }
                 logger.debug("retrying", metadata: ["attempt": "\(attempt)", "error": "\(e)"])
-                try await Task.sleep(for: retry.pause(beforeAttempt: attempt))
+                try await pause(beforeAttempt: attempt, after: e)
             }
+        }
+    }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { closing.load(ordering: .acquiring) }
+
+    /// Sleeps the retry policy's pause before retry number `attempt`, in short steps, failing with
+    /// `CONNECTION_CLOSED` as soon as the connection closes (or the task is cancelled): a closing
+    /// process never waits out a client's backoff.
+    func pause(beforeAttempt attempt: Int, after last: ClientError) async throws {
+        let until = ContinuousClock.now + retry.pause(beforeAttempt: attempt)
+        while true {
+            if isClosed || Task.isCancelled { throw ClientError.connectionClosed(after: last) }
+            let left = until - ContinuousClock.now
+            if left <= .zero { return }
+            try? await Task.sleep(for: min(left, .milliseconds(50)))
         }
     }
 

@@ -150,7 +150,7 @@ public final class ResultScanner: AsyncSequence {
                 attempt += 1
                 if attempt >= connection.retry.retries { throw ClientError.retriesExhausted(attempt, last: e) }
                 if let failed = current { connection.invalidate(failed, because: e) }
-                try await Task.sleep(for: connection.retry.pause(beforeAttempt: attempt))
+                try await connection.pause(beforeAttempt: attempt, after: e)
                 relocate = true
             }
         }

@@ -22,7 +22,7 @@ public struct Table: Sendable {
     }
 
     private func fetch(_ get: Get, existenceOnly: Bool) async throws -> Basalt_Result {
-        try Self.validate(row: get.row)
+        try Connection.validate(row: get.row)
         var request = Basalt_GetRequest()
         request.get = Basalt_Get(get)
         request.get.existenceOnly = existenceOnly
@@ -58,31 +58,31 @@ public struct Table: Sendable {
     // MARK: - Writes
 
     public func put(_ put: Put) async throws {
-        try Self.validate(put)
+        try connection.validate(put)
         try await mutate(Basalt_MutationProto(.put(put)), row: put.row)
     }
 
     /// Several puts, grouped into one multi per region server. Throws the first failure after every put
     /// was tried (the others are stored).
     public func put(_ puts: [Put]) async throws {
-        for p in puts { try Self.validate(p) }
+        for p in puts { try connection.validate(p) }
         try Self.throwFirstFailure(try await batch(puts.map { .put($0) }), rows: puts.map(\.row))
     }
 
     public func delete(_ delete: Delete) async throws {
-        try Self.validate(row: delete.row)
+        try Connection.validate(row: delete.row)
         try await mutate(Basalt_MutationProto(.delete(delete)), row: delete.row)
     }
 
     public func delete(_ deletes: [Delete]) async throws {
-        for d in deletes { try Self.validate(row: d.row) }
+        for d in deletes { try Connection.validate(row: d.row) }
         try Self.throwFirstFailure(try await batch(deletes.map { .delete($0) }), rows: deletes.map(\.row))
     }
 
     /// Adds to 8-byte counters atomically; returns their new values.
     @discardableResult
     public func increment(_ increment: Increment) async throws -> RowResult {
-        try Self.validate(row: increment.row)
+        try Connection.validate(row: increment.row)
         guard !increment.columns.isEmpty else { throw ClientError.invalidArgument("an increment needs at least one column") }
         return try await mutate(Basalt_MutationProto(increment), row: increment.row).result.toRowResult(row: increment.row)
     }
@@ -102,14 +102,14 @@ public struct Table: Sendable {
     /// Appends bytes to cells atomically; returns their new values.
     @discardableResult
     public func append(_ append: Append) async throws -> RowResult {
-        try Self.validate(row: append.row)
-        guard !append.columns.isEmpty else { throw ClientError.invalidArgument("an append needs at least one column") }
+        try connection.validate(append)
         return try await mutate(Basalt_MutationProto(append), row: append.row).result.toRowResult(row: append.row)
     }
 
     /// Applies the mutations if the condition holds, atomically under the row lock; returns whether it did.
     public func checkAndMutate(_ cam: CheckAndMutate) async throws -> Bool {
-        try Self.validate(row: cam.row)
+        try Connection.validate(row: cam.row)
+        for m in cam.mutations { try connection.validate(m) }
         guard !cam.mutations.isEmpty else { throw ClientError.invalidArgument("checkAndMutate needs at least one mutation") }
         for m in cam.mutations where m.row != cam.row {
             throw ClientError.invalidArgument("checkAndMutate mutations must be on the checked row '\(Bytes.toStringBinary(cam.row))'")
@@ -136,6 +136,7 @@ public struct Table: Sendable {
     /// Applies puts and deletes of one row atomically: all or none.
     public func mutateRow(_ mutations: [Mutation]) async throws {
         guard let row = mutations.first?.row else { throw ClientError.invalidArgument("mutateRow needs at least one mutation") }
+        for m in mutations { try connection.validate(m) }
         for m in mutations where m.row != row {
             throw ClientError.invalidArgument("mutateRow mutations must all be on row '\(Bytes.toStringBinary(row))'")
         }
@@ -175,18 +176,6 @@ public struct Table: Sendable {
             r.region.regionName = Data(location.region.regionName)
             return try await connection.servers.data(location.server).mutate(r)
         }
-    }
-
-    // MARK: - Validation, as HBase's client does it before sending
-
-    static func validate(row: [UInt8]) throws {
-        guard !row.isEmpty else { throw ClientError.invalidArgument("row key is empty") }
-        guard row.count <= Int(Int16.max) else { throw ClientError.invalidArgument("row key is \(row.count) bytes; the limit is \(Int16.max)") }
-    }
-
-    static func validate(_ put: Put) throws {
-        try validate(row: put.row)
-        guard !put.isEmpty else { throw ClientError.invalidArgument("no columns to insert for row '\(Bytes.toStringBinary(put.row))'") }
     }
 
     static func throwFirstFailure(_ outcomes: [Result<RowResult, ClientError>], rows: [[UInt8]]) throws {

@@ -15,8 +15,14 @@ public final class ServerConnections: Sendable {
     }
 
     private let connections = Mutex<[String: Connection]>([:])
+    /// Every call may send and receive messages up to this size.
+    private let serviceConfig: ServiceConfig
 
-    public init() {}
+    public init(limits: RPCLimits = RPCLimits()) {
+        let all = MethodConfig(
+            names: [MethodConfig.Name(service: "")], maxRequestMessageBytes: limits.maxMessageSize, maxResponseMessageBytes: limits.maxMessageSize)
+        serviceConfig = ServiceConfig(methodConfig: [all])
+    }
 
     /// The gRPC client for a server's `host:port`.
     public func client(_ server: ServerName) throws -> GRPCClient<Transport> {
@@ -26,7 +32,8 @@ public final class ServerConnections: Sendable {
             config.http2.targetWindowSize = 8 << 20
             config.connection.flushCoalescing = nil
             let transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(address: server.host, port: server.port), transportSecurity: .plaintext, config: config)
+                target: .ipv4(address: server.host, port: server.port), transportSecurity: .plaintext, config: config,
+                serviceConfig: serviceConfig)
             let client = GRPCClient(transport: transport)
             let task = Task { try await client.runConnections() }
             all[server.hostAndPort] = Connection(client: client, task: task)

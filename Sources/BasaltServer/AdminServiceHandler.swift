@@ -70,7 +70,7 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         let root = server.configuration.root
         let logger = server.logger
                 return try await server.serve { _ in
-            let outcome = try WALSplitter.splitFile(fileSystem: POSIXFileSystem(), root: root, folder: request.folder, file: request.file, logger: logger)
+            let outcome = try WALSplitter.splitFile(fileSystem: server.fileSystem, root: root, folder: request.folder, file: request.file, logger: logger)
             server.walFilesSplitCounter.add(outcome.files, ordering: .relaxed)
             var response = Basalt_SplitWALResponse()
             response.entries = UInt64(outcome.entries)

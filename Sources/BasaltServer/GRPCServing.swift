@@ -1,3 +1,4 @@
+import BasaltProtocol
 import GRPCCore
 import GRPCNIOTransportHTTP2
 
@@ -7,10 +8,10 @@ enum GRPCServing {
     typealias Server = GRPCServer<HTTP2ServerTransport.Posix>
 
     /// Binds and starts serving; returns the server, the task serving it and the bound port.
-    static func start(host: String, port: Int, services: [any RegistrableRPCService]) async throws -> (Server, Task<Void, any Error>, Int) {
+    static func start(host: String, port: Int, limits: RPCLimits, services: [any RegistrableRPCService]) async throws -> (Server, Task<Void, any Error>, Int) {
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        // HBase's hbase.ipc.max.request.size is 256 MB; a client's write buffer must fit in one request.
-        config.rpc.maxRequestPayloadSize = 256 << 20
+        // hbase.ipc.max.request.size: a client's write buffer, or a row of large cells, fits in one request.
+        config.rpc.maxRequestPayloadSize = limits.maxMessageSize
         config.http2.targetWindowSize = 8 << 20
         // Coalescing holds each response up to 100 us; a get is latency-bound, so send at once.
         config.connection.flushCoalescing = nil

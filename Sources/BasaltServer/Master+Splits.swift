@@ -42,8 +42,9 @@ extension Master {
         flush.region.regionName = Data(parent.regionName)
         _ = try await connections.admin(server).flushRegion(flush)
         let root = configuration.root
+        let fs = fileSystem
         let (shared, mid) = try await Task.detached {
-            try RegionSplitter.inspect(fileSystem: POSIXFileSystem(), root: root, region: parent, descriptor: descriptor)
+            try RegionSplitter.inspect(fileSystem: fs, root: root, region: parent, descriptor: descriptor)
         }.value
         if shared {
             throw ServerError(.invalidArgument, "region \(parent.encodedName) still shares files with the region it came from; it can split once its compaction has rewritten them (major_compact it)")
@@ -68,6 +69,7 @@ extension Master {
         let server = loc.server
         let descriptor = try readDescriptor(parent.table)
         let root = configuration.root
+        let fs = fileSystem
         var splitting = loc
         splitting.state = "SPLITTING"
         splitting.daughters = [a, b]
@@ -75,7 +77,6 @@ extension Master {
         do {
             if let server { try await closeRegion(parent, on: server, confirmed: true) }
             try await Task.detached {
-                let fs = POSIXFileSystem()
                 for d in [a, b] { try RegionSplitter.shareFiles(fileSystem: fs, root: root, from: [parent], to: d, families: descriptor.families) }
             }.value
             var done = splitting
@@ -141,11 +142,12 @@ extension Master {
             // As HBase: a region still sharing files with its parent does not merge (its deletes may not
             // cover the shared files yet).
             let root = configuration.root
+            let fs = fileSystem
             let descriptor = try readDescriptor(table)
             for p in parents {
                 let region = p.region
                 let shared = try await Task.detached {
-                    try RegionSplitter.inspect(fileSystem: POSIXFileSystem(), root: root, region: region, descriptor: descriptor).shared
+                    try RegionSplitter.inspect(fileSystem: fs, root: root, region: region, descriptor: descriptor).shared
                 }.value
                 if shared {
                     throw ServerError(.invalidArgument, "region \(region.encodedName) still shares files with the region it came from; it can merge once its compaction has rewritten them (major_compact it)")
@@ -161,6 +163,7 @@ extension Master {
     private func merge(_ parents: [MetaRow.Location], into merged: RegionInfo) async throws {
         let descriptor = try readDescriptor(merged.table)
         let root = configuration.root
+        let fs = fileSystem
         let parentInfos = parents.map(\.region)
         let child = MetaRow.Location(region: merged, server: nil, state: "MERGING_NEW", mergeParents: parentInfos)
         var mutations: [Mutation] = [.put(try MetaRow.put(child))]
@@ -173,7 +176,7 @@ extension Master {
         do {
             for p in parents { if let s = p.server { try await closeRegion(p.region, on: s, confirmed: true) } }
             try await Task.detached {
-                try RegionSplitter.shareFiles(fileSystem: POSIXFileSystem(), root: root, from: parentInfos, to: merged, families: descriptor.families)
+                try RegionSplitter.shareFiles(fileSystem: fs, root: root, from: parentInfos, to: merged, families: descriptor.families)
             }.value
             var ready = child
             ready.state = "CLOSED"
@@ -213,8 +216,9 @@ extension Master {
     /// Deletes regions' folders (files they shared keep their other names), off the cooperative pool.
     private func removeRegionFolders(_ regions: [RegionInfo]) async throws {
         let root = configuration.root
+        let fs = fileSystem
         try await Task.detached {
-            for r in regions { try RegionSplitter.removeRegionFiles(fileSystem: POSIXFileSystem(), root: root, region: r) }
+            for r in regions { try RegionSplitter.removeRegionFiles(fileSystem: fs, root: root, region: r) }
         }.value
     }
 

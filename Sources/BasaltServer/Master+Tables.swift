@@ -6,34 +6,12 @@ import Foundation
 /// the table state first (ENABLING, DISABLING), then each region's, then the final state, so a master
 /// that restarts half way finishes the job (`ClusterRecovery`).
 extension Master {
-    /// Where a table's descriptor lives: `<root>/data/<ns>/<table>/.tabledesc/.tableinfo.0000000001`.
-    func descriptorPath(_ table: TableName) -> String {
-        "\(tableDirectory(table))/.tabledesc/.tableinfo.0000000001"
-    }
-
-    func tableDirectory(_ table: TableName) -> String {
-        "\(configuration.root)/data/\(table.namespace)/\(table.qualifier)"
-    }
-
-    func writeDescriptor(_ d: TableDescriptor) throws {
-        let path = descriptorPath(d.name)
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let bytes = try PBUFCodec.encode(Basalt_TableSchema(d))
-        let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else {
-            throw ServerError(.io, "cannot write the descriptor of \(d.name) to \(tmp)")
-        }
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: tmp, toPath: path)
-    }
+    func writeDescriptor(_ d: TableDescriptor) throws { try descriptors.write(d) }
 
     public func readDescriptor(_ table: TableName) throws -> TableDescriptor {
         if table == .meta { return try MetaRow.metaDescriptor() }
-        guard let data = FileManager.default.contents(atPath: descriptorPath(table)) else {
-            throw ServerError(.tableNotFound, "table \(table) does not exist")
-        }
-        return try PBUFCodec.decode(Basalt_TableSchema.self, from: Array(data)).toDescriptor()
+        guard let d = try descriptors.read(table) else { throw ServerError(.tableNotFound, "table \(table) does not exist") }
+        return d
     }
 
     /// The table's state in meta, or nil when meta does not know the table.
@@ -158,7 +136,7 @@ extension Master {
             let old = try await regions(of: table)
             let splitKeys = preserveSplits ? old.map(\.region.startKey).filter { !$0.isEmpty } : []
             try await removeRegions(of: table)
-            for r in old { try? FileManager.default.removeItem(atPath: "\(tableDirectory(table))/\(r.region.encodedName)") }
+            for r in old { leftBehind("region folder", of: r.region) { try descriptors.removeRegion(r.region) } }
             let regions = try await createRegions(descriptor, splitKeys: splitKeys)
             logger.info("truncated table", metadata: ["table": "\(table)", "regions": "\(regions.count)"])
         }
@@ -178,9 +156,7 @@ extension Master {
             let reopen = state == .enabled || state == .enabling
             if reopen { try await closeAll(table) }
             for r in regions {
-                for f in dropped {
-                    try? FileManager.default.removeItem(atPath: "\(tableDirectory(table))/\(r.region.encodedName)/\(String(decoding: f, as: UTF8.self))")
-                }
+                for f in dropped { leftBehind("dropped family's folder", of: r.region) { try descriptors.removeFamily(f, of: r.region) } }
             }
             if reopen {
                 let live = try await waitForRegionServers()
@@ -229,8 +205,12 @@ extension Master {
         try await writeMeta(rows.map { .delete(Delete(row: $0.row)) })
     }
 
-    func removeTableFiles(_ table: TableName) throws {
-        let dir = tableDirectory(table)
-        if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
+    func removeTableFiles(_ table: TableName) throws { try descriptors.removeTable(table) }
+
+    /// Runs a clean-up whose failure leaves only unused files behind: logged, and the DDL goes on.
+    private func leftBehind(_ what: String, of region: RegionInfo, _ body: () throws -> Void) {
+        do { try body() } catch {
+            logger.warning("could not remove a \(what); it is left behind unused", metadata: ["region": "\(region.encodedName)", "error": "\(error)"])
+        }
     }
 }

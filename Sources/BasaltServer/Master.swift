@@ -1,6 +1,7 @@
 import BasaltCoordination
 import BasaltCore
 import BasaltProtocol
+import BasaltStorage
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
@@ -26,6 +27,8 @@ public final class Master: Sendable {
         /// `hbase.balancer.period` (ms, 300,000 by default; 0 or less turns the chore off): how often
         /// the balancer runs on its own.
         public var balancerPeriod: Duration? = .seconds(300)
+        /// `hbase.ipc.max.request.size`: the largest RPC served or sent.
+        public var limits = RPCLimits()
 
         public init(root: String) { self.root = root }
 
@@ -36,13 +39,17 @@ public final class Master: Sendable {
             balanceOnJoin = try conf.bool("basalt.master.balance.on.join", default: true)
             let period = try conf.int("hbase.balancer.period", default: 300_000)
             balancerPeriod = period > 0 ? .milliseconds(period) : nil
+            limits = try RPCLimits(conf)
         }
     }
 
     public let configuration: Configuration
     let coordination: any Coordination
     let logger: Logger
-    let connections = ServerConnections()
+    let connections: ServerConnections
+    /// The root's file system: descriptors, region folders of splits and merges, WAL splitting.
+    let fileSystem: any FileSystem
+    let descriptors: TableDescriptors
 
     struct State: Sendable {
         var serverName: ServerName?
@@ -61,10 +68,17 @@ public final class Master: Sendable {
     /// DDL, moves and balancing run one at a time.
     let procedures = AsyncLock()
 
-    public init(configuration: Configuration, coordination: any Coordination, logger: Logger = Logger(label: "basalt.master")) {
+    /// `fileSystem`: where the root lives (tests pass a crashable in-memory one).
+    public init(
+        configuration: Configuration, coordination: any Coordination, fileSystem: any FileSystem = POSIXFileSystem(),
+        logger: Logger = Logger(label: "basalt.master")
+    ) {
         self.configuration = configuration
         self.coordination = coordination
         self.logger = logger
+        self.fileSystem = fileSystem
+        descriptors = TableDescriptors(fileSystem: fileSystem, root: configuration.root)
+        connections = ServerConnections(limits: configuration.limits)
     }
 
     public var serverName: ServerName? { state.withLock { $0.serverName } }
@@ -73,7 +87,8 @@ public final class Master: Sendable {
     /// Serves `MasterService`, becomes the active master (waiting behind another one), and makes sure
     /// meta is online. Returns once it is.
     public func start() async throws {
-        let (server, task, port) = try await GRPCServing.start(host: configuration.host, port: configuration.port, services: [MasterServiceHandler(master: self)])
+        let (server, task, port) = try await GRPCServing.start(
+            host: configuration.host, port: configuration.port, limits: configuration.limits, services: [MasterServiceHandler(master: self)])
         state.withLock {
             $0.grpc = server
             $0.serveTask = task

@@ -11,7 +11,7 @@ struct MasterRecoveryCluster: RecoveryCluster {
     var descriptor: TableDescriptor?
 
     func walFolders() async throws -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: "\(master.configuration.root)/WALs")) ?? []
+        try master.fileSystem.list(joinPath(master.configuration.root, "WALs"))
     }
 
     func liveServers() async throws -> [ServerName] { try await master.liveServers() }
@@ -21,8 +21,9 @@ struct MasterRecoveryCluster: RecoveryCluster {
     func splitWAL(folder: String) async throws {
         let root = master.configuration.root
         let logger = master.logger
+        let fs = master.fileSystem
         let (splitting, files) = try await Task.detached {
-            try WALSplitter.prepare(fileSystem: POSIXFileSystem(), root: root, serverDirectory: folder)
+            try WALSplitter.prepare(fileSystem: fs, root: root, serverDirectory: folder)
         }.value
         let live = try await master.liveServers()
         let started = ContinuousClock.now
@@ -33,7 +34,7 @@ struct MasterRecoveryCluster: RecoveryCluster {
             }
             try await group.waitForAll()
         }
-        try await Task.detached { try WALSplitter.finish(fileSystem: POSIXFileSystem(), root: root, folder: splitting) }.value
+        try await Task.detached { try WALSplitter.finish(fileSystem: fs, root: root, folder: splitting) }.value
         logger.info("split WAL", metadata: [
             "folder": "\(splitting)", "files": "\(files.count)", "servers": "\(min(files.count, live.count))",
             "ms": "\((ContinuousClock.now - started).inMilliseconds)",
@@ -56,8 +57,9 @@ struct MasterRecoveryCluster: RecoveryCluster {
         }
         let root = master.configuration.root
         let logger = master.logger
+        let fs = master.fileSystem
         try await Task.detached {
-            _ = try WALSplitter.splitFile(fileSystem: POSIXFileSystem(), root: root, folder: folder, file: file, logger: logger)
+            _ = try WALSplitter.splitFile(fileSystem: fs, root: root, folder: folder, file: file, logger: logger)
         }.value
     }
 

@@ -28,6 +28,8 @@ public final class RegionServer: Sendable {
         public var handlers = 30
         /// `hbase.client.scanner.timeout.period`: an idle scanner's lease.
         public var scannerLease: Duration = .seconds(60)
+        /// `hbase.ipc.max.request.size`: the largest RPC served or sent.
+        public var limits = RPCLimits()
 
         public init(root: String) { self.root = root }
 
@@ -38,6 +40,7 @@ public final class RegionServer: Sendable {
             engine = try StorageEngine.Configuration(conf)
             handlers = max(1, try conf.int("hbase.regionserver.handler.count", default: 30))
             scannerLease = .milliseconds(max(1, try conf.int("hbase.client.scanner.timeout.period", default: 60_000)))
+            limits = try RPCLimits(conf)
         }
     }
 
@@ -47,7 +50,9 @@ public final class RegionServer: Sendable {
     let handlerPool: NIOThreadPool
     let scanners: ScannerLeases
     /// To the master, for split requests.
-    let connections = ServerConnections()
+    let connections: ServerConnections
+    /// The root's file system: the engine's WAL and HFiles, and WAL files split for the master.
+    let fileSystem: any FileSystem
     /// WAL files of dead servers this server split for the master.
     let walFilesSplitCounter = Atomic<Int>(0)
 
@@ -66,12 +71,18 @@ public final class RegionServer: Sendable {
 
     private let state = Mutex(State())
 
-    public init(configuration: Configuration, coordination: (any Coordination)?, logger: Logger = Logger(label: "basalt.regionserver")) {
+    /// `fileSystem`: where the root lives (tests pass a crashable in-memory one).
+    public init(
+        configuration: Configuration, coordination: (any Coordination)?, fileSystem: any FileSystem = POSIXFileSystem(),
+        logger: Logger = Logger(label: "basalt.regionserver")
+    ) {
         self.configuration = configuration
+        self.fileSystem = fileSystem
         self.coordination = coordination
         self.logger = logger
         handlerPool = NIOThreadPool(numberOfThreads: configuration.handlers)
         scanners = ScannerLeases(lease: configuration.scannerLease)
+        connections = ServerConnections(limits: configuration.limits)
     }
 
     /// How many WAL files of dead servers this server has split for the master.
@@ -87,7 +98,7 @@ public final class RegionServer: Sendable {
     /// `rs/<server name>`. Returns once requests are being served.
     public func start() async throws {
         let (server, task, port) = try await GRPCServing.start(
-            host: configuration.host, port: configuration.port, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
+            host: configuration.host, port: configuration.port, limits: configuration.limits, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
         handlerPool.start()
         state.withLock {
             $0.grpc = server
@@ -108,8 +119,8 @@ public final class RegionServer: Sendable {
         let conf = configuration
         let engine: StorageEngine
         do {
-            engine = try await handlerPool.runIfActive { [logger] in
-                try StorageEngine(fileSystem: POSIXFileSystem(), root: conf.root, serverName: name.description, configuration: conf.engine, logger: logger)
+            engine = try await handlerPool.runIfActive { [logger, fileSystem] in
+                try StorageEngine(fileSystem: fileSystem, root: conf.root, serverName: name.description, configuration: conf.engine, logger: logger)
             }
         } catch {
             try? await stop()

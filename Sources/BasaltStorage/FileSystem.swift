@@ -90,3 +90,26 @@ public func parentPath(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "" }
     return slash == path.startIndex ? "/" : String(path[..<slash])
 }
+
+extension FileSystem {
+    /// Replaces the file at `path` with `bytes` so that a crash at any point leaves either the old file
+    /// or the new one, whole: write a temporary file beside it, fsync it, rename it over `path`, then
+    /// fsync the folder.
+    public func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let dir = parentPath(path)
+        try createDirectory(dir)
+        let tmp = path + ".tmp"
+        let file = try openForAppend(tmp, truncate: true)
+        do {
+            try bytes.withUnsafeBytes { try file.append($0) }
+            try file.sync()
+            try file.close()
+        } catch {
+            try? file.close()
+            try? delete(tmp)
+            throw error
+        }
+        try rename(tmp, to: path)
+        try syncDirectory(dir)
+    }
+}

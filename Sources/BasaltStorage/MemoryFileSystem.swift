@@ -25,6 +25,15 @@ public final class MemoryFileSystem: FileSystem {
         var failWritesAfterBytes: Int?
         /// How long each `sync()` takes, like a real disk (it covers the bytes written when it began).
         var syncDelay: Duration = .zero
+        /// When set, the operation after this many more changing operations fails (a crash point).
+        var failOperationsAfter: Int?
+
+        /// Counts one changing operation; throws when it is the injected failure.
+        mutating func step(_ what: String, _ path: String) throws {
+            guard let left = failOperationsAfter else { return }
+            if left <= 0 { throw StorageError(.io, "\(what) '\(path)' failed: injected failure") }
+            failOperationsAfter = left - 1
+        }
     }
 
     let state = Mutex(State())
@@ -32,7 +41,8 @@ public final class MemoryFileSystem: FileSystem {
     public init() {}
 
     public func createDirectory(_ path: String) throws {
-        state.withLock { s in
+        try state.withLock { s in
+            if !s.directories.contains(path) { try s.step("mkdir", path) }
             var p = path
             while !p.isEmpty && p != "/" {
                 s.directories.insert(p)
@@ -68,7 +78,8 @@ public final class MemoryFileSystem: FileSystem {
     }
 
     public func openForAppend(_ path: String, truncate: Bool) throws -> any WritableFile {
-        state.withLock { s in
+        try state.withLock { s in
+            try s.step("open", path)
             let node = s.files[path] ?? Node()
             if truncate {
                 node.data = []
@@ -93,6 +104,7 @@ public final class MemoryFileSystem: FileSystem {
     /// Deletes a file, or an empty directory.
     public func delete(_ path: String) throws {
         try state.withLock { s in
+            try s.step("delete", path)
             guard s.files.removeValue(forKey: path) == nil, s.directories.contains(path) else { return }
             let prefix = path + "/"
             if s.files.keys.contains(where: { $0.hasPrefix(prefix) }) || s.directories.contains(where: { $0.hasPrefix(prefix) }) {
@@ -104,6 +116,7 @@ public final class MemoryFileSystem: FileSystem {
 
     public func rename(_ from: String, to: String) throws {
         try state.withLock { s in
+            try s.step("rename", from)
             if let n = s.files.removeValue(forKey: from) {
                 s.files[to] = n
                 return
@@ -123,6 +136,7 @@ public final class MemoryFileSystem: FileSystem {
 
     public func link(_ from: String, to: String) throws {
         try state.withLock { s in
+            try s.step("link", from)
             guard let n = s.files[from] else { throw StorageError(.io, "link '\(from)' failed: no such file") }
             guard s.files[to] == nil else { throw StorageError(.io, "link to '\(to)' failed: it exists") }
             s.files[to] = n
@@ -137,7 +151,7 @@ public final class MemoryFileSystem: FileSystem {
         }
     }
 
-    public func syncDirectory(_ path: String) throws {}
+    public func syncDirectory(_ path: String) throws { try state.withLock { try $0.step("fsync", path) } }
 
     /// The process dies: written bytes stay, open handles stop working.
     public func crashProcess() {
@@ -188,6 +202,13 @@ public final class MemoryFileSystem: FileSystem {
         state.withLock { $0.syncDelay = delay }
     }
 
+    /// Makes the operation after `operations` more changing ones fail (nil: never): folder creations,
+    /// opens for writing, appends, syncs, renames, links, deletes and folder syncs each count one. A test
+    /// stops a procedure there, crashes, and checks what a restart finds.
+    public func failOperations(after operations: Int?) {
+        state.withLock { $0.failOperationsAfter = operations }
+    }
+
     /// Makes writes fail once `bytes` more bytes have been written (nil: never).
     public func failWrites(afterBytes bytes: Int?) {
         state.withLock { $0.failWritesAfterBytes = bytes }
@@ -221,6 +242,7 @@ final class MemoryWritableFile: WritableFile {
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         try fs.state.withLock { s in
             guard !closed, s.generation == generation else { throw StorageError(.io, "write '\(path)' failed: the handle died in a crash") }
+            try s.step("write", path)
             if let budget = s.failWritesAfterBytes {
                 let n = min(budget, bytes.count)
                 node.data.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
@@ -235,6 +257,7 @@ final class MemoryWritableFile: WritableFile {
     func sync() throws {
         let (covered, delay) = try fs.state.withLock { s in
             guard !closed, s.generation == generation else { throw StorageError(.io, "fdatasync '\(path)' failed: the handle died in a crash") }
+            try s.step("fdatasync", path)
             if s.failWritesAfterBytes == 0 { throw StorageError(.io, "fdatasync '\(path)' failed: injected I/O error") }
             return (node.data.count, s.syncDelay)
         }

@@ -215,8 +215,11 @@ public final class Region: @unchecked Sendable {
     func checkCell(_ c: Cell) throws {
         try checkFamily(c.family)
         if c.timestamp < 0 { throw StorageError(.invalidArgument, "timestamp \(c.timestamp) is negative") }
-        if c.encodedLength > configuration.maxCellSize {
-            throw StorageError(.invalidArgument, "cell \(Bytes.toStringBinary(c.family)):\(Bytes.toStringBinary(c.qualifier.prefix(64))) is \(c.encodedLength) bytes; hbase.server.keyvalue.maxsize is \(configuration.maxCellSize)")
+        if configuration.maxCellSize > 0 && c.encodedLength > configuration.maxCellSize {
+            throw StorageError(
+                .invalidArgument,
+                "Cell[\(Bytes.toStringBinary(c.row.prefix(64)))/\(Bytes.toStringBinary(c.family)):\(Bytes.toStringBinary(c.qualifier.prefix(64)))] with size "
+                    + "\(c.encodedLength) exceeds limit of \(configuration.maxCellSize) bytes (hbase.server.keyvalue.maxsize)")
         }
     }
 

@@ -8,14 +8,21 @@ public final class MiniCluster: Sendable {
     public let directory: TemporaryDirectory
     public let cluster: LocalCluster
 
-    public static func start(regionServers: Int = 3, configuration: BasaltConfiguration = .init()) async throws -> MiniCluster {
-        let dir = try TemporaryDirectory(prefix: "basalt-mini")
+    /// A test cluster's settings: free ports, 8 handlers, 64 MB of memory, a 200 ms ZooKeeper tick and a
+    /// 20 ms client pause, each unless `configuration` sets it.
+    public static func testConfiguration(_ configuration: BasaltConfiguration = .init()) -> BasaltConfiguration {
         var conf = configuration
         for key in ["hbase.zookeeper.property.clientPort", "hbase.master.port", "hbase.regionserver.port"] where conf[key] == nil { conf[key] = "0" }
         if conf["hbase.regionserver.handler.count"] == nil { conf["hbase.regionserver.handler.count"] = "8" }
         if conf["basalt.memory"] == nil { conf["basalt.memory"] = "\(64 << 20)" }
         if conf["tickTime"] == nil { conf["tickTime"] = "200" }
         if conf["hbase.client.pause"] == nil { conf["hbase.client.pause"] = "20" }
+        return conf
+    }
+
+    public static func start(regionServers: Int = 3, configuration: BasaltConfiguration = .init()) async throws -> MiniCluster {
+        let dir = try TemporaryDirectory(prefix: "basalt-mini")
+        let conf = testConfiguration(configuration)
         do {
             return MiniCluster(directory: dir, cluster: try await LocalCluster.start(root: dir.path, configuration: conf, regionServers: regionServers))
         } catch {

@@ -64,6 +64,10 @@ public final class ThriftServer: Sendable {
     private let serverChannel: Channel
     private let connections = Mutex<[Int: Channel]>([:])
     private let nextConnection = Atomic<Int>(0)
+    /// Calls being answered (handled, or their reply being written).
+    private let callsInFlight = Atomic<Int>(0)
+    /// How long `stop()` lets calls in flight finish their replies before it closes the connections.
+    static let drainTime: Duration = .seconds(2)
     private let acceptLoop = Mutex<Task<Void, Never>?>(nil)
 
     /// The port it listens on.
@@ -133,6 +137,8 @@ public final class ThriftServer: Sendable {
         do {
             try await child.executeThenClose { inbound, outbound in
                 for try await request in inbound {
+                    callsInFlight.add(1, ordering: .relaxed)
+                    defer { callsInFlight.subtract(1, ordering: .relaxed) }
                     guard let reply = await service.handle(request.message, owner: id) else { continue }
                     let bytes = ThriftCodec.encode(reply, as: request.proto, framed: request.framed)
                     try await outbound.write(ByteBuffer(bytes: bytes))
@@ -152,12 +158,19 @@ public final class ThriftServer: Sendable {
     /// Open scanners (for tests and status).
     public func scannerCount() async -> Int { await service.scanners.count }
 
-    /// Stops listening, closes every connection and scanner.
+    /// Stops listening, lets calls in flight send their replies (for up to `drainTime`; a caller that
+    /// closed the gateway's `Connection` first makes calls still retrying fail at once), then closes every
+    /// connection and scanner. Calls still running after that are cancelled.
     public func stop() async {
         try? await serverChannel.close()
+        let drainUntil = ContinuousClock.now + Self.drainTime
+        while callsInFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < drainUntil {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         let open = connections.withLock { Array($0.values) }
         for c in open { try? await c.close() }
         let task = acceptLoop.withLock { $0 }
+        task?.cancel()
         await task?.value
         await service.scanners.closeAll(owner: nil)
     }

@@ -24,6 +24,7 @@ struct StartCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let launched = ContinuousClock.now
         let configuration = try conf.load()
+        let stopBound = try ShutdownWatchdog.timeout(configuration)
         let root = URL(fileURLWithPath: data).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let lock = try DataFolderLock(root)
@@ -55,10 +56,13 @@ struct StartCommand: AsyncParsableCommand {
             """)
         fflush(nil)
         await waitForTerminationSignal()
+        ShutdownWatchdog.arm(stopBound)
         FileHandle.standardError.write(Data("basalt: stopping (flushing every region)\n".utf8))
         if let (server, connection) = gateway {
-            await server.stop()
+            // Closing the gateway's connection first ends calls still retrying ("Basalt is stopping"),
+            // so stopping the gateway does not wait out their retries.
             await connection.close()
+            await server.stop()
         }
         await cluster.stop(flush: true)
         lock.release()

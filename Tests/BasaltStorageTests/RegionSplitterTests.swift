@@ -87,6 +87,44 @@ import Testing
         try engine.close()
     }
 
+    /// The master's file work of a split, stopped by a crash after every one of its file operations and
+    /// then run again (as a restarted master does): the daughters end up with the parent's rows, no more.
+    @Test func linkingDaughtersSurvivesACrashAtEveryStep() throws {
+        var budget = 0
+        while true {
+            let fs = MemoryFileSystem()
+            let engine = try Self.engine(fs)
+            let parent = RegionInfo(table: Self.table, regionId: 1)
+            try Self.fill(try engine.openRegion(parent, descriptor: Self.descriptor), 300)
+            try engine.closeRegion(parent.encodedName)
+            try engine.close()
+            let mid = Bytes.of(Self.key(150))
+            let a = RegionInfo(table: Self.table, startKey: [], endKey: mid, regionId: 2)
+            let b = RegionInfo(table: Self.table, startKey: mid, endKey: [], regionId: 2)
+            fs.failOperations(after: budget)
+            var finished = true
+            do {
+                for d in [a, b] { try RegionSplitter.shareFiles(fileSystem: fs, root: "root", from: [parent], to: d, families: Self.descriptor.families) }
+            } catch {
+                finished = false
+            }
+            fs.failOperations(after: nil)
+            fs.powerLoss()
+            for d in [a, b] { try RegionSplitter.shareFiles(fileSystem: fs, root: "root", from: [parent], to: d, families: Self.descriptor.families) }
+            let again = try Self.engine(fs)
+            let left = try Self.rows(try again.openRegion(a, descriptor: Self.descriptor))
+            let right = try Self.rows(try again.openRegion(b, descriptor: Self.descriptor))
+            #expect(left == (0..<150).filter { $0 != 7 }.map(Self.key), "budget \(budget)")
+            #expect(right == (150..<300).map(Self.key), "budget \(budget)")
+            try again.close()
+            if finished {
+                #expect(budget > 10)
+                return
+            }
+            budget += 1
+        }
+    }
+
     @Test func mergedRegionReadsBothParents() throws {
         let fs = MemoryFileSystem()
         let engine = try Self.engine(fs)

@@ -55,6 +55,40 @@ import Testing
         try again.close()
     }
 
+    /// A split stopped by a crash (or a power loss) after every one of its file operations, then run
+    /// again from the start as the next master does: every edit comes back, once.
+    @Test func aSplitCrashedAtEveryStepAndRunAgainLosesNothing() throws {
+        var budget = 0
+        while true {
+            let fs = MemoryFileSystem()
+            let engine = try Self.engine(fs)
+            let info = RegionInfo(table: Self.table, regionId: 1)
+            let r = try engine.openRegion(info, descriptor: Self.descriptor)
+            for i in 0..<200 {
+                try r.put(Self.key(i), "f", "q", "v\(i)", durability: .fsyncWAL)
+                if i == 100 { try engine.wal.roll() }
+            }
+            fs.crashProcess()
+            fs.failOperations(after: budget)
+            let finished = (try? WALSplitter.split(fileSystem: fs, root: "root", serverDirectory: "rs1", logger: Self.logger)) != nil
+            fs.failOperations(after: nil)
+            if budget % 2 == 0 { fs.powerLoss() } else { fs.crashProcess() }
+            try WALSplitter.split(fileSystem: fs, root: "root", serverDirectory: "rs1", logger: Self.logger)
+            #expect(!fs.exists("root/WALs/rs1") && !fs.exists("root/WALs/rs1-splitting"), "budget \(budget)")
+            let again = try Self.engine(fs)
+            let reopened = try again.openRegion(info, descriptor: Self.descriptor)
+            let rows = try reopened.scanner(Scan()).all()
+            #expect(rows.count == 200, "budget \(budget)")
+            for i in 0..<200 { #expect(try reopened.value(Self.key(i), "f", "q") == Bytes.of("v\(i)"), "budget \(budget), row \(i)") }
+            try again.close()
+            if finished {
+                #expect(budget > 6)
+                return
+            }
+            budget += 1
+        }
+    }
+
     @Test func editsOfARegionThatHasSinceSplitGoToNobodyAndItsDaughtersGetTheirs() throws {
         let fs = MemoryFileSystem()
         let engine = try Self.engine(fs)
