@@ -94,7 +94,8 @@ extension Connection {
                     fail(i, ClientError(error))
                 }
             }
-            let requests = byRegion.mapValues { Self.cut(Array($0.values), sizes: sizes, limit: maxPerRequestSize) }
+            let perRequest = min(maxPerRequestSize, limits.maxMessageSize / 2)
+            let requests = byRegion.mapValues { Self.cut(Array($0.values), sizes: sizes, limit: perRequest) }
             let responses = await withTaskGroup(of: [([RegionGroup], Result<Basalt_MultiResponse, ClientError>)].self) { group in
                 for (server, chunks) in requests {
                     group.addTask {

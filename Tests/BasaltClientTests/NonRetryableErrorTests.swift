@@ -1,0 +1,97 @@
+import BasaltClient
+import BasaltCore
+import BasaltTestSupport
+import Foundation
+import Testing
+
+/// An error a retry cannot cure is classified once, where it is raised, and reaches the caller at once:
+/// no retries in `Table`, `BufferedMutator` or a batch. The client pauses a whole second before a retry
+/// here, so a single retry would show in the time each call takes.
+@Suite(.serialized) struct NonRetryableErrorTests {
+    static let limit: Duration = .milliseconds(900)
+
+    /// Runs `body`, expecting a `ClientError` that is not retryable, within `limit`.
+    static func failsAtOnce(
+        _ what: String, exception: String? = nil, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let started = ContinuousClock.now
+        do {
+            try await body()
+            Issue.record("\(what) succeeded", sourceLocation: sourceLocation)
+        } catch let e as ClientError {
+            let took = ContinuousClock.now - started
+            #expect(!e.isRetryable, "\(what): \(e)", sourceLocation: sourceLocation)
+            #expect(took < limit, "\(what) took \(took)", sourceLocation: sourceLocation)
+            if let exception { #expect(e.exceptionName == exception || e.message.contains(exception), "\(what): \(e.exceptionName) \(e.message)", sourceLocation: sourceLocation) }
+        } catch {
+            Issue.record("\(what) threw \(error), not a ClientError", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func missingTablesAndFamiliesAndBadRequestsFailWithoutRetrying() async throws {
+        var conf = BasaltConfiguration()
+        conf["hbase.client.pause"] = "1000"
+        try await MiniCluster.run(regionServers: 1, configuration: conf) { _, connection in
+            let t = try TableName("e")
+            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+            let table = connection.table(t)
+            let missing = connection.table(try TableName("missing"))
+            var put = Put(row: b("r"))
+            put.add(family: b("f"), qualifier: b("q"), value: b("v"))
+            var noFamily = Put(row: b("r"))
+            noFamily.add(family: b("nope"), qualifier: b("q"), value: b("v"))
+            var negative = Put(row: b("r"))
+            negative.add(family: b("f"), qualifier: b("q"), value: b("v"), timestamp: -5)
+            var getNoFamily = Get(row: b("r"))
+            getNoFamily.columns.addFamily(b("nope"))
+
+            await Self.failsAtOnce("put to a missing table", exception: "TableNotFoundException") { try await missing.put(put) }
+            await Self.failsAtOnce("get from a missing table", exception: "TableNotFoundException") { _ = try await missing.get(Get(row: b("r"))) }
+            await Self.failsAtOnce("scan of a missing table", exception: "TableNotFoundException") { _ = try await missing.scanAll(Scan()) }
+            await Self.failsAtOnce("batch put to a missing table", exception: "TableNotFoundException") { try await missing.put([put, put]) }
+            await Self.failsAtOnce("put to a missing family", exception: "NoSuchColumnFamilyException") { try await table.put(noFamily) }
+            await Self.failsAtOnce("get of a missing family", exception: "NoSuchColumnFamilyException") { _ = try await table.get(getNoFamily) }
+            await Self.failsAtOnce("batch put to a missing family", exception: "NoSuchColumnFamilyException") { try await table.put([put, noFamily]) }
+            await Self.failsAtOnce("a negative timestamp", exception: "DoNotRetryIOException") { try await table.put(negative) }
+            await Self.failsAtOnce("an empty row", exception: "IllegalArgumentException") { try await table.put(Put(row: [])) }
+            await Self.failsAtOnce("a put with no cells", exception: "IllegalArgumentException") { try await table.put(Put(row: b("r"))) }
+            await Self.failsAtOnce("an increment with no columns", exception: "IllegalArgumentException") { try await table.increment(Increment(row: b("r"))) }
+            let mutator = connection.bufferedMutator(t)
+            try await mutator.mutate(.put(noFamily))
+            await Self.failsAtOnce("a buffered put to a missing family", exception: "NoSuchColumnFamilyException") { try await mutator.flush() }
+            let toMissing = connection.bufferedMutator(try TableName("missing"))
+            try await toMissing.mutate(.put(put))
+            await Self.failsAtOnce("a buffered put to a missing table", exception: "TableNotFoundException") { try await toMissing.flush() }
+            // The good put beside the bad one in the batch was stored.
+            #expect(try await table.get(Get(row: b("r"))).value(family: b("f"), qualifier: b("q")) == b("v"))
+        }
+    }
+
+    @Test func aClosedConnectionEndsCallsThatAreStillRetrying() async throws {
+        var conf = BasaltConfiguration()
+        conf["hbase.client.pause"] = "1000"
+        try await MiniCluster.run(regionServers: 1, configuration: conf) { cluster, connection in
+            let t = try TableName("stuck")
+            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+            // Its only region looks stuck in transition in meta: a fresh client retries the put.
+            let region = try #require(try await connection.admin().regions(of: t).first)
+            var stuck = Put(row: region.region.regionName)
+            stuck.add(family: b("info"), qualifier: b("state"), value: b("OPENING"))
+            try await connection.table(.meta).put(stuck)
+            let other = try await Connection.connect(cluster.configuration)
+            var put = Put(row: b("r"))
+            put.add(family: b("f"), qualifier: b("q"), value: b("v"))
+            let call = Task { () -> ClientError? in
+                do { try await other.table(t).put(put) } catch { return ClientError(error) }
+                return nil
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            let closing = ContinuousClock.now
+            await other.close()
+            let e = await call.value
+            #expect(ContinuousClock.now - closing < Self.limit)
+            #expect(e?.code == "CONNECTION_CLOSED", "\(String(describing: e))")
+            #expect(e?.message.contains("OPENING") == true)
+        }
+    }
+}
