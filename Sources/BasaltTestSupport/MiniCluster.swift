@@ -61,3 +61,19 @@ public final class MiniCluster: Sendable {
         directory.remove()
     }
 }
+
+extension MiniCluster {
+    /// Runs `body` with a one-server cluster (settings from `configuration`, `-D`-style) and a table of
+    /// one family `f` created in it.
+    public static func runWithTable(
+        _ table: String, configuration: [String: String] = [:], _ body: (MiniCluster, Connection, TableName) async throws -> Void
+    ) async throws {
+        var conf = BasaltConfiguration()
+        for (k, v) in configuration { conf[k] = v }
+        try await run(regionServers: 1, configuration: conf) { cluster, connection in
+            let t = try TableName(table)
+            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+            try await body(cluster, connection, t)
+        }
+    }
+}

@@ -58,11 +58,7 @@ import Testing
 
     @Test func aCellOverTheLimitIsRefusedAtOnceAndNothingIsWritten() async throws {
         // A one-second pause: a single retry would show in the time taken.
-        var conf = BasaltConfiguration()
-        conf["hbase.client.pause"] = "1000"
-        try await MiniCluster.run(regionServers: 1, configuration: conf) { cluster, connection in
-            let t = try TableName("limits")
-            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+        try await MiniCluster.runWithTable("limits", configuration: ["hbase.client.pause": "1000"]) { cluster, connection, t in
             let over = 10 * 1024 * 1024 + 1
             // The client refuses it (hbase.client.keyvalue.maxsize) before sending.
             let tooLarge = Self.put("over", size: over)
@@ -93,13 +89,8 @@ import Testing
     }
 
     @Test func anRPCOverTheRequestLimitFailsAtOnceAndABatchIsCutToFit() async throws {
-        var conf = BasaltConfiguration()
-        conf["hbase.ipc.max.request.size"] = "\(2 << 20)"
-        conf["hbase.client.max.perrequest.heapsize"] = "\(1 << 20)"
-        conf["hbase.client.pause"] = "1000"
-        try await MiniCluster.run(regionServers: 1, configuration: conf) { _, connection in
-            let t = try TableName("rpc")
-            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+        let conf = ["hbase.ipc.max.request.size": "\(2 << 20)", "hbase.client.max.perrequest.heapsize": "\(1 << 20)", "hbase.client.pause": "1000"]
+        try await MiniCluster.runWithTable("rpc", configuration: conf) { _, connection, t in
             let table = connection.table(t)
             let huge = Self.put("huge", size: 3 << 20)
             let started = ContinuousClock.now

@@ -29,11 +29,7 @@ import Testing
     }
 
     @Test func missingTablesAndFamiliesAndBadRequestsFailWithoutRetrying() async throws {
-        var conf = BasaltConfiguration()
-        conf["hbase.client.pause"] = "1000"
-        try await MiniCluster.run(regionServers: 1, configuration: conf) { _, connection in
-            let t = try TableName("e")
-            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+        try await MiniCluster.runWithTable("e", configuration: ["hbase.client.pause": "1000"]) { _, connection, t in
             let table = connection.table(t)
             let missing = connection.table(try TableName("missing"))
             var put = Put(row: b("r"))
@@ -68,11 +64,7 @@ import Testing
     }
 
     @Test func aClosedConnectionEndsCallsThatAreStillRetrying() async throws {
-        var conf = BasaltConfiguration()
-        conf["hbase.client.pause"] = "1000"
-        try await MiniCluster.run(regionServers: 1, configuration: conf) { cluster, connection in
-            let t = try TableName("stuck")
-            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]))
+        try await MiniCluster.runWithTable("stuck", configuration: ["hbase.client.pause": "1000"]) { cluster, connection, t in
             // Its only region looks stuck in transition in meta: a fresh client retries the put.
             let region = try #require(try await connection.admin().regions(of: t).first)
             var stuck = Put(row: region.region.regionName)
