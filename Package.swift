@@ -55,6 +55,9 @@ let package = Package(
             name: "BasaltProtocol",
             dependencies: [
                 "BasaltCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -121,6 +124,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BasaltCoreTests", dependencies: ["BasaltCore"]),
+        .testTarget(
+            name: "BasaltProtocolTests",
+            dependencies: [
+                "BasaltCore", "BasaltProtocol",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
         .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCore", "BasaltCoordination", "BasaltTestSupport"]),
         .testTarget(

@@ -1,0 +1,189 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import SwiftProtobuf
+
+/// A client's connection to one service of one server over HBase's native RPC: opened with the preamble
+/// and a connection header, then any number of calls in flight at once, each answered by its call id as
+/// the server finishes it. A failed or closed connection fails every call in flight with a retryable
+/// `ProtocolError(.connection)`; an exception the server answers with is a `ProtocolError(.remote)`
+/// carrying HBase's class name. Safe to share across tasks.
+public final class RPCClientConnection: Sendable {
+    public let host: String
+    public let port: Int
+    public let service: String
+    /// Whether calls may carry cell blocks (the header named `KeyValueCodec`).
+    public let cellBlocks: Bool
+    private let channel: any Channel
+    private let nextCallId = Atomic<UInt32>(1)
+
+    private init(host: String, port: Int, service: String, cellBlocks: Bool, channel: any Channel) {
+        self.host = host
+        self.port = port
+        self.service = service
+        self.cellBlocks = cellBlocks
+        self.channel = channel
+    }
+
+    /// Connects and sends the preamble and the connection header (the server does not answer them).
+    public static func connect(
+        host: String, port: Int, service: String, user: String = "basalt", cellBlocks: Bool = false, limits: RPCLimits = RPCLimits(),
+        connectTimeout: Duration = .seconds(10), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RPCClientConnection {
+        var header = HBaseConnectionHeader()
+        header.userInfo.effectiveUser = user
+        header.serviceName = service
+        if cellBlocks { header.cellBlockCodecClass = KeyValueCodec.className }
+        var opening = ByteBufferAllocator().buffer(capacity: 64)
+        opening.writeBytes(RPCFraming.preamble())
+        try RPCFraming.writeConnectionHeader(header, into: &opening)
+        let maxFrame = limits.maxMessageSize
+        let peer = "\(host):\(port)"
+        let opened = opening
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.milliseconds(connectTimeout.inMilliseconds))
+                .channelInitializer { ch in
+                    ch.eventLoop.makeCompletedFuture {
+                        try ch.pipeline.syncOperations.addHandler(ByteToMessageHandler(RPCFrameDecoder(maxFrameLength: maxFrame)))
+                        try ch.pipeline.syncOperations.addHandler(RPCClientHandler(opening: opened, peer: peer))
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            throw ProtocolError(.connection, "cannot connect to \(service) at \(peer): \(error)")
+        }
+        return RPCClientConnection(host: host, port: port, service: service, cellBlocks: cellBlocks, channel: channel)
+    }
+
+    public var isActive: Bool { channel.isActive }
+
+    /// Sends one call and waits for its answer: the response message's bytes and the cell block.
+    public func call(_ method: String, _ request: some SwiftProtobuf.Message, cellBlock: ByteBuffer? = nil) async throws -> RPCReply {
+        let id = nextCallId.add(1, ordering: .relaxed).oldValue
+        var frame = channel.allocator.buffer(capacity: 64 + (cellBlock?.readableBytes ?? 0))
+        try RPCFraming.writeRequest(callId: id, method: method, param: request, cellBlock: cellBlock, into: &frame)
+        let promise = channel.eventLoop.makePromise(of: RPCFraming.Response.self)
+        let peer = "\(host):\(port)"
+        // A write that fails (the channel already closed, so no handler sees it) fails the call; a call
+        // already answered ignores it.
+        channel.writeAndFlush(RPCClientHandler.Outbound(id: id, frame: frame, promise: promise)).whenFailure { error in
+            promise.fail(ProtocolError(.connection, "cannot send to \(peer): \(error)"))
+        }
+        let response = try await promise.futureResult.get()
+        return RPCReply(method: method, message: response.message, cellBlock: response.cellBlock)
+    }
+
+    /// Sends one call and decodes its answer as `M`.
+    public func call<M: SwiftProtobuf.Message>(_ method: String, _ request: some SwiftProtobuf.Message, returning: M.Type) async throws -> M {
+        try await call(method, request).message(M.self)
+    }
+
+    /// Closes the connection; calls in flight fail with `.connection`.
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// A call's answer: the response message's bytes and the cell block. A value type.
+public struct RPCReply: Sendable {
+    public let method: String
+    public let message: ByteBuffer?
+    public let cellBlock: ByteBuffer?
+
+    public func message<M: SwiftProtobuf.Message>(_ type: M.Type) throws -> M {
+        do {
+            return try RPCFraming.decode(type, from: message, what: "the answer to \(method)")
+        } catch let e as ProtocolError {
+            throw ProtocolError(.malformedData, e.message)
+        }
+    }
+}
+
+/// The client side of one connection: writes the opening bytes when it becomes active, writes calls,
+/// and completes each call's promise when its answer arrives. Confined to its channel's event loop.
+final class RPCClientHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Outbound
+    typealias OutboundOut = ByteBuffer
+
+    struct Outbound: Sendable {
+        let id: UInt32
+        let frame: ByteBuffer
+        let promise: EventLoopPromise<RPCFraming.Response>
+    }
+
+    private let opening: ByteBuffer
+    private let peer: String
+    private var pending: [UInt32: EventLoopPromise<RPCFraming.Response>] = [:]
+    /// Set once the connection failed: later calls fail at once with it.
+    private var failure: (any Error)?
+
+    init(opening: ByteBuffer, peer: String) {
+        self.opening = opening
+        self.peer = peer
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(opening), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let call = unwrapOutboundIn(data)
+        if let failure {
+            call.promise.fail(failure)
+            promise?.fail(failure)
+            return
+        }
+        pending[call.id] = call.promise
+        context.write(wrapOutboundOut(call.frame), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let response: RPCFraming.Response
+        do {
+            response = try RPCFraming.readResponse(frame)
+        } catch {
+            failAll(context, ProtocolError(.connection, "\(peer) sent an answer that cannot be read: \(error)"))
+            context.close(promise: nil)
+            return
+        }
+        let id = response.header.callID
+        guard let promise = pending.removeValue(forKey: id) else {
+            if response.header.hasException {
+                // Call id 0 with an exception: the server refused the connection itself.
+                let e = RPCException.decode(response.header.exception)
+                failAll(context, e)
+                context.close(promise: nil)
+            }
+            return
+        }
+        if response.header.hasException {
+            promise.fail(RPCException.decode(response.header.exception))
+        } else {
+            promise.succeed(response)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(context, ProtocolError(.connection, "the connection to \(peer) closed"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(context, ProtocolError(.connection, "the connection to \(peer) failed: \(error)"))
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ context: ChannelHandlerContext, _ error: any Error) {
+        if failure == nil { failure = error }
+        let all = pending
+        pending.removeAll()
+        for (_, p) in all { p.fail(error) }
+    }
+}
