@@ -7,7 +7,7 @@ import Foundation
 /// `scan` and `verify` go through the client to a running cluster; `startup` times `basalt start`.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [Engine.self, Load.self, Get.self, Scan.self, Verify.self, Thrift.self, Startup.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Engine.self, Load.self, Get.self, Scan.self, Verify.self, Thrift.self, Startup.self, RPC.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(

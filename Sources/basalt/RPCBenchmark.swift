@@ -1,0 +1,57 @@
+import ArgumentParser
+import BasaltProtocol
+import Foundation
+import NIOCore
+import NIOPosix
+
+extension BenchCommand {
+    /// `basalt bench rpc`: the native RPC transport alone, against the loopback TCP round trip of the
+    /// same run: one client task calls an echo service in the same process, answered on the event loop,
+    /// and again answered from a handler thread (where engine calls run).
+    struct RPC: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rpc", abstract: "Time the native RPC transport's round trip against a plain loopback TCP ping-pong.")
+
+        @Option(help: "Calls (and pings) to time.") var num: Int = 20_000
+        @Flag(help: "One JSON object per benchmark on stdout.") var json = false
+
+        struct Echo: RPCService {
+            let name = "EchoService"
+            let pool: NIOThreadPool?
+            func handle(_ call: RPCCall, responder: RPCResponder) {
+                guard let pool else {
+                    responder.reply((try? call.request(HBaseNameStringPair.self)) ?? HBaseNameStringPair())
+                    return
+                }
+                pool.submit { _ in responder.reply((try? call.request(HBaseNameStringPair.self)) ?? HBaseNameStringPair()) }
+            }
+        }
+
+        func run() async throws {
+            let (ping, pingSeconds) = try LoopbackPing.measure(count: num)
+            BenchmarkReport(name: "tcp-ping", ops: num, seconds: pingSeconds, histogram: ping, threads: 1, durability: "-").emit(json: json)
+            let pool = NIOThreadPool(numberOfThreads: 2)
+            pool.start()
+            for (name, handlerPool) in [("rpc-echo-event-loop", nil), ("rpc-echo-handler-thread", pool)] as [(String, NIOThreadPool?)] {
+                let server = try await RPCServer.start(host: "127.0.0.1", port: 0, services: [Echo(pool: handlerPool)])
+                let client = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "EchoService")
+                var request = HBaseNameStringPair()
+                request.name = "ping"
+                request.value = String(repeating: "x", count: 80)
+                var histogram = LatencyHistogram()
+                let started = ContinuousClock.now
+                for i in 0..<(num + num / 10) {
+                    let t = DispatchTime.now().uptimeNanoseconds
+                    _ = try await client.call("Echo", request)
+                    if i >= num / 10 { histogram.record(nanos: DispatchTime.now().uptimeNanoseconds - t) }
+                }
+                let seconds = Double((ContinuousClock.now - started).inMilliseconds) / 1000
+                BenchmarkReport(name: name, ops: num, seconds: seconds, histogram: histogram, threads: 1, durability: "-",
+                                extraText: [String(format: "p50 %.1f× the TCP ping", histogram.quantile(0.5) / max(ping.quantile(0.5), 1))]).emit(json: json)
+                await client.close()
+                await server.stop()
+            }
+            try await pool.shutdownGracefully()
+        }
+    }
+}
