@@ -52,10 +52,15 @@ public struct Get: Sendable, Hashable {
 }
 
 /// A read of a range of rows (HBase's `Scan`). Forward scans run [startRow, stopRow); reversed scans start
-/// at `startRow` (inclusive; empty = the last row) and run down to `stopRow` (exclusive). A value type.
+/// at `startRow` (inclusive; empty = the last row) and run down to `stopRow` (exclusive). HBase 2's
+/// `includeStartRow`/`includeStopRow` change which ends are included. A value type.
 public struct Scan: Sendable, Hashable {
     public var startRow: [UInt8] = []
     public var stopRow: [UInt8] = []
+    /// Whether a row equal to `startRow` is returned (HBase's default: yes).
+    public var includeStartRow = true
+    /// Whether a row equal to `stopRow` is returned (HBase's default: no).
+    public var includeStopRow = false
     public var reversed = false
     public var columns = ColumnSelection.all
     public var maxVersions = 1

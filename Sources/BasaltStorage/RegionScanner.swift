@@ -12,6 +12,8 @@ public final class RegionScanner {
     private var reverseBound: [UInt8]?
     /// Reversed scans: the bound itself (the scan's start row) may still be returned.
     private var reverseBoundIncluded = false
+    /// Forward scans that exclude their start row, until a row past it was seen.
+    private var skipStartRow = false
     private var done = false
     /// The scan's filter; with one, `next()` counts the limit on filtered rows.
     private let filter: FilterEvaluator?
@@ -43,12 +45,13 @@ public final class RegionScanner {
             // Rows at or below startRow, and below the region's end.
             if !scan.startRow.isEmpty && (regionEnd.isEmpty || order.compare(scan.startRow, regionEnd) < 0) {
                 reverseBound = scan.startRow
-                reverseBoundIncluded = true
+                reverseBoundIncluded = scan.includeStartRow
             } else {
                 reverseBound = regionEnd.isEmpty ? nil : regionEnd
             }
         } else {
             let start = order.compare(scan.startRow, regionStart) >= 0 ? scan.startRow : regionStart
+            skipStartRow = !scan.includeStartRow && !scan.startRow.isEmpty && start == scan.startRow
             for s in stores { try s.seek(toRow: start) }
         }
     }
@@ -94,7 +97,7 @@ public final class RegionScanner {
                 done = true
                 return false
             }
-            let more = try scan.reversed ? nextRowReversed() : nextRowForward()
+            let more = try scan.reversed ? nextRowReversed() : try nextRowForward()
             guard more else {
                 done = true
                 return false
@@ -129,7 +132,7 @@ public final class RegionScanner {
         return out
     }
 
-    private func nextRowForward() -> Bool {
+    private func nextRowForward() throws -> Bool {
         var best: UnsafeRawBufferPointer?
         for s in stores {
             guard let r = s.currentRow else { continue }
@@ -137,10 +140,21 @@ public final class RegionScanner {
             best = r
         }
         guard let best else { return false }
+        if skipStartRow {
+            skipStartRow = false
+            if order.compare(best, scan.startRow) == 0 {
+                // Step every store past the start row, then look again.
+                for s in stores where s.currentRow.map({ order.compare($0, scan.startRow) == 0 }) ?? false {
+                    try scan.startRow.withUnsafeBytes { try s.skipRow($0) }
+                }
+                return try nextRowForward()
+            }
+        }
         if singleRow {
             if order.compare(best, scan.startRow) != 0 { return false }
-        } else if !scan.stopRow.isEmpty && order.compare(best, scan.stopRow) >= 0 {
-            return false
+        } else if !scan.stopRow.isEmpty {
+            let c = order.compare(best, scan.stopRow)
+            if c > 0 || (c == 0 && !scan.includeStopRow) { return false }
         }
         if !regionEnd.isEmpty && order.compare(best, regionEnd) >= 0 { return false }
         rowBuffer.removeAll(keepingCapacity: true)
@@ -166,7 +180,10 @@ public final class RegionScanner {
             }
         }
         guard let best else { return false }
-        if !scan.stopRow.isEmpty && order.compare(best, scan.stopRow) <= 0 { return false }
+        if !scan.stopRow.isEmpty {
+            let c = order.compare(best, scan.stopRow)
+            if c < 0 || (c == 0 && !scan.includeStopRow) { return false }
+        }
         if order.compare(best, regionStart) < 0 { return false }
         reverseBound = best
         rowBuffer = best

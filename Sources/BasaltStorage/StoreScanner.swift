@@ -48,6 +48,15 @@ final class StoreScanner {
         }
     }
 
+    /// Moves past every cell of the current row (`row`) without reading them.
+    func skipRow(_ row: UnsafeRawBufferPointer) throws {
+        while let ref = merger.peek {
+            let c = ref.cell
+            if CellComparator.compareBytes(c.rowPointer, c.rowLength, row.baseAddress, row.count) != 0 { break }
+            try merger.next()
+        }
+    }
+
     /// The greatest row below `row` (the last row when nil) that this store holds.
     func lastRow(below row: [UInt8]?) throws -> [UInt8]? { try merger.lastRow(below: row) }
 }

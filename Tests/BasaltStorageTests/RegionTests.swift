@@ -35,6 +35,32 @@ final class TestClock: Sendable {
         #expect(res.cells[0].timestamp == 1_000_000)  // the server's clock
     }
 
+    /// HBase 2's scan ends: the start row may be left out and the stop row taken in, forward and reversed,
+    /// from the MemStore and from a file.
+    @Test func scansIncludeOrExcludeTheirStartAndStopRows() throws {
+        let (_, _, r) = try make()
+        for k in ["a", "b", "c", "d", "e"] { try r.put(k, "f", "q", "v") }
+        func rows(_ start: String, _ stop: String, includeStart: Bool, includeStop: Bool, reversed: Bool = false) throws -> String {
+            var scan = Scan(startRow: b(start), stopRow: b(stop))
+            scan.includeStartRow = includeStart
+            scan.includeStopRow = includeStop
+            scan.reversed = reversed
+            return try r.scanner(scan).all().map { String(decoding: $0.row, as: UTF8.self) }.joined()
+        }
+        for round in 0..<2 {
+            #expect(try rows("b", "d", includeStart: true, includeStop: false) == "bc", "round \(round)")
+            #expect(try rows("b", "d", includeStart: false, includeStop: false) == "c")
+            #expect(try rows("b", "d", includeStart: false, includeStop: true) == "cd")
+            #expect(try rows("b", "d", includeStart: true, includeStop: true) == "bcd")
+            #expect(try rows("bb", "d", includeStart: false, includeStop: true) == "cd")
+            #expect(try rows("d", "b", includeStart: true, includeStop: false, reversed: true) == "dc")
+            #expect(try rows("d", "b", includeStart: false, includeStop: false, reversed: true) == "c")
+            #expect(try rows("d", "b", includeStart: false, includeStop: true, reversed: true) == "cb")
+            #expect(try rows("e", "", includeStart: false, includeStop: false, reversed: true) == "dcba")
+            _ = try r.flush()
+        }
+    }
+
     @Test func versionsAreKeptUpToTheFamilyLimit() throws {
         let (_, _, r) = try make([versions(3)])
         for ts in 1...5 { try r.put("r", "f", "q", "v\(ts)", ts: Int64(ts)) }
