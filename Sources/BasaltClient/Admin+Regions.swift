@@ -90,7 +90,7 @@ extension Admin {
         let c = connection.coordination
         let layout = c.layout
         var master: ServerName?
-        if let data = try await c.activeMaster() { master = try? PBUFCodec.decodeZNode(Basalt_ServerName.self, from: data).toServerName() }
+        if let data = try await c.activeMaster() { master = try? PBUFCodec.masterServer(from: data) }
         var meta: ServerName?
         if let node = try await c.read(layout.metaRegionServer) { meta = try? PBUFCodec.metaServer(from: node.data) }
         return CoordinationSnapshot(

@@ -112,7 +112,7 @@ public final class Connection: Sendable {
         guard let data = try await coordination.activeMaster() else {
             throw ClientError(code: "MASTER_NOT_RUNNING", message: "no active master (\(coordination.layout.master) does not exist)", retryable: true, exceptionName: "MasterNotRunningException")
         }
-        return try PBUFCodec.decodeZNode(Basalt_ServerName.self, from: data).toServerName()
+        return try PBUFCodec.masterServer(from: data)
     }
 
     /// Runs `body`, retrying failures a retry can cure under the retry policy; `onFailure` sees each

@@ -95,7 +95,7 @@ public final class Master: Sendable {
         }
         let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         state.withLock { $0.serverName = name }
-        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.encodeZNode(Basalt_ServerName(name), id: "master:\(name.port)"))
+        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.masterZNode(name, id: "master:\(name.port)"))
         let id = try await coordination.clusterId()
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
@@ -116,7 +116,7 @@ public final class Master: Sendable {
         grpc?.beginGracefulShutdown()
         _ = try? await task?.value
         if let name = serverName, let active = try? await coordination.activeMaster(),
-           let current = try? PBUFCodec.decodeZNode(Basalt_ServerName.self, from: active), current.toServerName() == name {
+           let current = try? PBUFCodec.masterServer(from: active), current == name {
             try? await coordination.delete(coordination.layout.master)
         }
         await connections.closeAll()

@@ -173,7 +173,7 @@ public final class RegionServer: Sendable {
         guard let coordination, let data = try await coordination.activeMaster() else {
             throw ServerError(.pleaseHoldOn, "there is no active master to ask")
         }
-        return try PBUFCodec.decodeZNode(Basalt_ServerName.self, from: data).toServerName()
+        return try PBUFCodec.masterServer(from: data)
     }
 
     /// Asks the master to split one of this server's regions (the master runs the split).
