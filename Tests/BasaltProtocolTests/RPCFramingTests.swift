@@ -78,15 +78,7 @@ import Testing
         header.methodName = "Mutate"
         header.requestParam = true
         let h: [UInt8] = try header.serializedBytes()
-        // The driver's bug: each varint byte is a code point, written as UTF-8.
-        var v = param.count
-        var buggy: [UInt8] = []
-        while true {
-            let byte = v >= 0x80 ? UInt8(v & 0x7F) | 0x80 : UInt8(v)
-            buggy += Array(String(UnicodeScalar(byte)).utf8)
-            if v < 0x80 { break }
-            v >>= 7
-        }
+        let buggy = hbaseDriverVarint(param.count)
         #expect(buggy.count == 3)
         var frame = ByteBuffer()
         frame.writeInteger(UInt8(h.count))
@@ -168,3 +160,16 @@ import Testing
 }
 
 func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+/// A varint as hbase-driver writes one: each byte taken as a code point and written as UTF-8, so every
+/// byte of 0x80 and above becomes two.
+func hbaseDriverVarint(_ value: Int) -> [UInt8] {
+    var v = value
+    var out: [UInt8] = []
+    while true {
+        let byte = v >= 0x80 ? UInt8(v & 0x7F) | 0x80 : UInt8(v)
+        out += Array(String(UnicodeScalar(byte)).utf8)
+        if v < 0x80 { return out }
+        v >>= 7
+    }
+}

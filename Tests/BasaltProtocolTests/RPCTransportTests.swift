@@ -234,15 +234,7 @@ import Testing
             header.methodName = "Echo"
             header.requestParam = true
             let h: [UInt8] = try header.serializedBytes()
-            var v = param.count
-            var buggy: [UInt8] = []
-            while true {
-                let byte = v >= 0x80 ? UInt8(v & 0x7F) | 0x80 : UInt8(v)
-                buggy += Array(String(UnicodeScalar(byte)).utf8)
-                if v < 0x80 { break }
-                v >>= 7
-            }
-            let body = [UInt8(h.count)] + h + buggy + param
+            let body = [UInt8(h.count)] + h + hbaseDriverVarint(param.count) + param
             var frame: [UInt8] = withUnsafeBytes(of: UInt32(body.count).bigEndian) { Array($0) }
             frame += body
             let answer = try await Self.raw(server.port, try Self.opening(service: "TestService") + frame, wait: .milliseconds(500))
