@@ -17,6 +17,11 @@ public struct ColumnFamilyDescriptor: Sendable, Hashable {
     public var inMemory = false
     public var blockCache = true
     public var compression = "NONE"
+    /// Attributes Basalt does not interpret (HBase clients send many: `DATA_BLOCK_ENCODING`,
+    /// `REPLICATION_SCOPE`, their own keys): kept as given and handed back, never validated.
+    public var otherAttributes: [[UInt8]: [UInt8]] = [:]
+    /// The family's configuration overrides (HBase's `ColumnFamilySchema.configuration`), kept as given.
+    public var configuration: [String: String] = [:]
 
     public init(name: [UInt8]) { self.name = name }
 

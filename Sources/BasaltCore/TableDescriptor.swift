@@ -4,6 +4,10 @@ public struct TableDescriptor: Sendable, Hashable {
     /// Families sorted by name.
     public private(set) var families: [ColumnFamilyDescriptor]
     public var durability: Durability = .useDefault
+    /// Table attributes Basalt does not interpret, kept as given (see `ColumnFamilyDescriptor.otherAttributes`).
+    public var otherAttributes: [[UInt8]: [UInt8]] = [:]
+    /// The table's configuration overrides, kept as given.
+    public var configuration: [String: String] = [:]
 
     public init(name: TableName, families: [ColumnFamilyDescriptor]) throws {
         self.name = name

@@ -106,6 +106,49 @@ import Testing
         #expect(try HBaseScan(scan).toScan() == scan)
     }
 
+    @Test func schemasRoundTripAndKeepWhatBasaltDoesNotInterpret() throws {
+        var a = ColumnFamilyDescriptor("a")
+        a.maxVersions = 5
+        a.minVersions = 1
+        a.timeToLive = 3600
+        a.keepDeletedCells = .ttl
+        a.bloomFilter = .rowcol
+        a.blockSize = 8192
+        a.inMemory = true
+        a.blockCache = false
+        a.compression = "SNAPPY"
+        a.otherAttributes[b("max_versions")] = b("5")
+        a.configuration["x"] = "y"
+        var d = try TableDescriptor(name: try TableName(namespace: "ns", qualifier: "t"), families: [a, ColumnFamilyDescriptor("b")])
+        d.durability = .fsyncWAL
+        d.otherAttributes[b("OWNER")] = b("me")
+        #expect(try HBaseTableSchema(d).toDescriptor() == d)
+
+        // As the Java client sends a family: every setting as an attribute, some Basalt does not know.
+        var family = HBaseColumnFamilySchema()
+        family.name = Data("f".utf8)
+        for (k, v) in [("VERSIONS", "3"), ("TTL", "FOREVER"), ("BLOOMFILTER", "ROW"), ("DATA_BLOCK_ENCODING", "NONE"), ("REPLICATION_SCOPE", "0"), ("compression_type", "LZO")] {
+            var p = HBaseBytesBytesPair()
+            p.first = Data(k.utf8)
+            p.second = Data(v.utf8)
+            family.attributes.append(p)
+        }
+        let f = try family.toDescriptor()
+        #expect(f.maxVersions == 3 && f.timeToLive == ColumnFamilyDescriptor.forever && f.bloomFilter == .row)
+        #expect(f.otherAttributes == [b("DATA_BLOCK_ENCODING"): b("NONE"), b("REPLICATION_SCOPE"): b("0"), b("compression_type"): b("LZO")])
+        var bad = family
+        var p = HBaseBytesBytesPair()
+        p.first = Data("VERSIONS".utf8)
+        p.second = Data("many".utf8)
+        bad.attributes.append(p)
+        let e = #expect(throws: ProtocolError.self) { _ = try bad.toDescriptor() }
+        #expect(e?.message.contains("VERSIONS") == true)
+
+        let region = RegionInfo(table: try TableName("t"), startKey: [0x00], endKey: [0x2C], regionId: 1_700_000_000_000)
+        #expect(try HBaseRegionInfo(region).toRegionInfo() == region)
+        #expect(try HBaseRegionInfo(.firstMeta).toRegionInfo() == .firstMeta)
+    }
+
     static let everyFilter: [Filter] = [
         .prefix(b("ab")),
         .row(.less, .binary(b("m"))),

@@ -1,4 +1,6 @@
 import BasaltCore
+import Foundation
+import BasaltProtocol
 import BasaltStorage
 import Testing
 @testable import BasaltServer
@@ -10,6 +12,8 @@ import Testing
     static func descriptor(families: [String]) throws -> TableDescriptor {
         try TableDescriptor(name: try TableName("t"), families: families.map { ColumnFamilyDescriptor($0) })
     }
+
+    static func b(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test func aDescriptorReplacedWithACrashAtEveryStepIsTheOldOneOrTheNewOne() throws {
         let old = try Self.descriptor(families: ["a"])
@@ -36,6 +40,35 @@ import Testing
             }
             budget += 1
         }
+    }
+
+    /// A descriptor of a Basalt from before (sequence 1, Basalt's own message) still reads, and the next
+    /// write replaces it with HBase's `TableSchema`, keeping attributes Basalt does not interpret.
+    @Test func aDescriptorInTheOldFormatReadsAndTheNextWriteIsHBases() throws {
+        let fs = MemoryFileSystem()
+        let store = TableDescriptors(fileSystem: fs, root: "root")
+        var old = try Self.descriptor(families: ["a", "b"])
+        old.durability = .asyncWAL
+        let legacy = joinPath(store.descriptorDirectory(old.name), ".tableinfo.0000000001")
+        try fs.writeAtomically(legacy, try PBUFCodec.encode(Basalt_TableSchema(old)))
+        #expect(try store.read(old.name) == old)
+
+        var new = old
+        var family = try #require(new.family(named: Self.b("a")))
+        family.otherAttributes[Self.b("DATA_BLOCK_ENCODING")] = Self.b("FAST_DIFF")
+        family.otherAttributes[Self.b("compression_type")] = Self.b("LZO")
+        family.configuration["hbase.hstore.blockingStoreFiles"] = "20"
+        try new.setFamily(family)
+        new.otherAttributes[Self.b("OWNER")] = Self.b("someone")
+        try store.write(new)
+        #expect(!fs.exists(legacy))
+        let current = joinPath(store.descriptorDirectory(old.name), ".tableinfo.0000000002")
+        let schema = try PBUFCodec.decode(HBaseTableSchema.self, from: try fs.readAll(current))
+        #expect(schema.columnFamilies.first?.attributes.contains { $0.first == Data("VERSIONS".utf8) && $0.second == Data("1".utf8) } == true)
+        #expect(try store.read(old.name) == new)
+        try store.write(old)
+        #expect(try fs.list(store.descriptorDirectory(old.name)) == [".tableinfo.0000000003"])
+        #expect(try store.read(old.name) == old)
     }
 
     @Test func aTableWithNoDescriptorIsAbsentAndRemovalTakesItsFolders() throws {
