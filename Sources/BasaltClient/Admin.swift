@@ -41,11 +41,11 @@ public struct ClusterStatus: Sendable, Hashable {
 public struct Admin: Sendable {
     let connection: Connection
 
-    private func master<T: Sendable>(_ body: (Basalt_MasterService.Client<ServerConnections.Transport>) async throws -> T) async throws -> T {
+    private func master<T: Sendable>(_ body: (BasaltMasterServiceCalls) async throws -> T) async throws -> T {
         try await connection.retrying({
             let m = try await connection.masterLocation()
             do {
-                return try await body(try connection.servers.master(m))
+                return try await body(try await connection.servers.master(m))
             } catch {
                 let e = ClientError(error)
                 if e.code == "CONNECTION" { connection.servers.forget(m) }

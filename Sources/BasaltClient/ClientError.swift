@@ -1,6 +1,5 @@
 import BasaltCore
 import BasaltProtocol
-import GRPCCore
 
 /// Errors the client library raises. Failures a server reported keep the server's code (`TABLE_NOT_FOUND`,
 /// `NOT_SERVING_REGION`, ...) and HBase's exception name; the client adds its own for what happens on its
@@ -63,14 +62,14 @@ public struct ClientError: BasaltError, Equatable {
         code == "NOT_SERVING_REGION" || code == "CONNECTION" || code == "SERVER_NOT_RUNNING" || code == "REGION_IN_TRANSITION"
     }
 
-    /// Any error as the client reports it: gRPC failures carrying a server's exception decode into it;
-    /// other gRPC failures mean the server could not be reached.
+    /// Any error as the client reports it: a server's exception decodes into its code and HBase's class;
+    /// a connection that failed means the server could not be reached.
     public init(_ error: any Error) {
         switch error {
         case let e as ClientError:
             self = e
-        case let e as RPCError:
-            self.init(rpc: e)
+        case let e as ProtocolError:
+            self.init(protocol: e)
         case let e as any BasaltError:
             self.init(code: e.code, message: e.message, retryable: e.isRetryable, exceptionName: e.isRetryable ? "IOException" : "DoNotRetryIOException")
         default:
@@ -78,31 +77,29 @@ public struct ClientError: BasaltError, Equatable {
         }
     }
 
-    init(rpc e: RPCError) {
-        func value(_ key: String) -> String? {
-            var values = e.metadata[stringValues: key].makeIterator()
-            return values.next()
-        }
-        if let code = value("basalt-code") {
-            let name = value("basalt-exception") ?? "IOException"
-            let retryable = value("basalt-retryable") == "true"
-            var message = e.message
-            if message.hasPrefix(name + ": ") { message.removeFirst(name.count + 2) }
-            self.init(code: code, message: message, retryable: retryable, exceptionName: name)
-            return
-        }
-        switch e.code {
-        case .unavailable, .deadlineExceeded, .cancelled, .unknown:
+    init(protocol e: ProtocolError) {
+        switch e.kind {
+        case .remote:
+            let className = e.exceptionClassName ?? HBaseExceptionClass.ioException
+            let name = ServerErrorKind.simpleName(className)
+            if let kind = ServerErrorKind(exceptionClass: className) {
+                self.init(code: kind.rawValue, message: e.message, retryable: kind.isRetryable && !e.doNotRetry, exceptionName: name)
+            } else if name == ServerErrorKind.simpleName(HBaseExceptionClass.requestTooBig) {
+                self.init(
+                    code: "REQUEST_TOO_BIG", message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
+                    exceptionName: name)
+            } else {
+                self.init(code: e.doNotRetry ? "INVALID_ARGUMENT" : "IO_ERROR", message: e.message, retryable: !e.doNotRetry, exceptionName: name)
+            }
+        case .connection:
             self = .connection("server unreachable: \(e.message)")
-        case .unimplemented:
-            self.init(code: "UNSUPPORTED", message: e.message, retryable: false, exceptionName: "UnsupportedOperationException")
-        case .resourceExhausted:
-            // A message over hbase.ipc.max.request.size, refused by one side or the other: it would be every time.
+        case .tooLarge:
+            // Over hbase.ipc.max.request.size, refused by one side or the other: it would be every time.
             self.init(
                 code: "REQUEST_TOO_BIG", message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
                 exceptionName: "RequestTooBigException")
-        default:
-            self.init(code: "IO_ERROR", message: e.message, retryable: true, exceptionName: "IOException")
+        case .malformedRequest, .malformedData:
+            self.init(code: "IO_ERROR", message: e.message, retryable: false, exceptionName: "DoNotRetryIOException")
         }
     }
 

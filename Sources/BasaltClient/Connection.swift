@@ -4,8 +4,8 @@ import BasaltProtocol
 import Logging
 import Synchronization
 
-/// A client's link to a cluster: a coordination session (to find `hbase:meta` and the master), one gRPC
-/// connection per server, and the region location cache shared by every `Table`, `BufferedMutator` and
+/// A client's link to a cluster: a coordination session (to find `hbase:meta` and the master), native RPC
+/// connections to the servers, and the region location cache shared by every `Table`, `BufferedMutator` and
 /// `Admin` made from it. Create one per process and share it; safe to share across tasks.
 public final class Connection: Sendable {
     public let configuration: BasaltConfiguration

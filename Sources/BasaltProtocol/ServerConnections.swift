@@ -1,62 +1,87 @@
 import BasaltCore
-import BasaltProtocol
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import Synchronization
 
-/// gRPC connections to servers, one per `host:port`, opened on first use and kept until `closeAll` (or
-/// `forget` after a connection failure). Used by the master and the client. Safe to share across tasks.
+/// The services a Basalt server offers on its RPC port, by the name a connection's header asks for. Basalt's
+/// own services carry Basalt's messages; HBase's carry HBase's, for every HBase client.
+public enum RPCServiceName: String, Sendable, CaseIterable {
+    case basaltClient = "BasaltClientService"
+    case basaltAdmin = "BasaltAdminService"
+    case basaltMaster = "BasaltMasterService"
+}
+
+/// Native RPC connections to servers, one per server and service, opened on first use (callers asking at
+/// once share one dial) and kept until `forget` (after a failure) or `closeAll`. A connection found closed
+/// is dialled again. Used by the masters, the region servers and the client. Safe to share across tasks.
 public final class ServerConnections: Sendable {
-    public typealias Transport = HTTP2ClientTransport.Posix
-
-    private struct Connection: Sendable {
-        let client: GRPCClient<Transport>
-        let task: Task<Void, any Error>
+    private struct Key: Hashable {
+        let server: String
+        let service: RPCServiceName
     }
 
-    private let connections = Mutex<[String: Connection]>([:])
-    /// Every call may send and receive messages up to this size.
-    private let serviceConfig: ServiceConfig
+    private let connections = Mutex<[Key: Task<RPCClientConnection, any Error>]>([:])
+    private let limits: RPCLimits
+    private let connectTimeout: Duration
 
-    public init(limits: RPCLimits = RPCLimits()) {
-        let all = MethodConfig(
-            names: [MethodConfig.Name(service: "")], maxRequestMessageBytes: limits.maxMessageSize, maxResponseMessageBytes: limits.maxMessageSize)
-        serviceConfig = ServiceConfig(methodConfig: [all])
+    public init(limits: RPCLimits = RPCLimits(), connectTimeout: Duration = .seconds(10)) {
+        self.limits = limits
+        self.connectTimeout = connectTimeout
     }
 
-    /// The gRPC client for a server's `host:port`.
-    public func client(_ server: ServerName) throws -> GRPCClient<Transport> {
-        try connections.withLock { all in
-            if let c = all[server.hostAndPort] { return c.client }
-            var config = HTTP2ClientTransport.Posix.Config.defaults
-            config.http2.targetWindowSize = 8 << 20
-            config.connection.flushCoalescing = nil
-            let transport = try HTTP2ClientTransport.Posix(
-                target: .ipv4(address: server.host, port: server.port), transportSecurity: .plaintext, config: config,
-                serviceConfig: serviceConfig)
-            let client = GRPCClient(transport: transport)
-            let task = Task { try await client.runConnections() }
-            all[server.hostAndPort] = Connection(client: client, task: task)
-            return client
+    /// An open connection to `service` on `server`.
+    public func connection(_ server: ServerName, _ service: RPCServiceName) async throws -> RPCClientConnection {
+        let key = Key(server: server.hostAndPort, service: service)
+        let (limits, timeout) = (limits, connectTimeout)
+        for _ in 0..<2 {
+            let dial = connections.withLock { all in
+                if let existing = all[key] { return existing }
+                let dial = Task {
+                    try await RPCClientConnection.connect(
+                        host: server.host, port: server.port, service: service.rawValue, limits: limits, connectTimeout: timeout)
+                }
+                all[key] = dial
+                return dial
+            }
+            do {
+                let connection = try await dial.value
+                if connection.isActive { return connection }
+            } catch {
+                drop(key, ifStill: dial)
+                throw error
+            }
+            // Closed since it was opened (the server went away or restarted): dial once more.
+            drop(key, ifStill: dial)
         }
+        throw ProtocolError(.connection, "the connection to \(service.rawValue) at \(server.hostAndPort) closed as soon as it opened")
     }
 
-    public func admin(_ server: ServerName) throws -> Basalt_AdminService.Client<Transport> {
-        Basalt_AdminService.Client(wrapping: try client(server))
+    private func drop(_ key: Key, ifStill dial: Task<RPCClientConnection, any Error>) {
+        let removed = connections.withLock { all -> Task<RPCClientConnection, any Error>? in
+            guard all[key] == dial else { return nil }
+            return all.removeValue(forKey: key)
+        }
+        if let removed { Task { await (try? removed.value)?.close() } }
     }
 
-    public func data(_ server: ServerName) throws -> Basalt_ClientService.Client<Transport> {
-        Basalt_ClientService.Client(wrapping: try client(server))
+    public func admin(_ server: ServerName) async throws -> BasaltAdminServiceCalls {
+        BasaltAdminServiceCalls(try await connection(server, .basaltAdmin))
     }
 
-    public func master(_ server: ServerName) throws -> Basalt_MasterService.Client<Transport> {
-        Basalt_MasterService.Client(wrapping: try client(server))
+    public func data(_ server: ServerName) async throws -> BasaltClientServiceCalls {
+        BasaltClientServiceCalls(try await connection(server, .basaltClient))
     }
 
-    /// Drops the connection to a server (after it failed), so the next call dials again.
+    public func master(_ server: ServerName) async throws -> BasaltMasterServiceCalls {
+        BasaltMasterServiceCalls(try await connection(server, .basaltMaster))
+    }
+
+    /// Drops every connection to a server (after it failed), so the next call dials again.
     public func forget(_ server: ServerName) {
-        guard let c = connections.withLock({ $0.removeValue(forKey: server.hostAndPort) }) else { return }
-        c.client.beginGracefulShutdown()
+        let host = server.hostAndPort
+        let dropped = connections.withLock { all -> [Task<RPCClientConnection, any Error>] in
+            let keys = all.keys.filter { $0.server == host }
+            return keys.compactMap { all.removeValue(forKey: $0) }
+        }
+        for dial in dropped { Task { await (try? dial.value)?.close() } }
     }
 
     public func closeAll() async {
@@ -64,7 +89,6 @@ public final class ServerConnections: Sendable {
             defer { c.removeAll() }
             return Array(c.values)
         }
-        for c in all { c.client.beginGracefulShutdown() }
-        for c in all { _ = try? await c.task.value }
+        for dial in all { await (try? await dial.value)?.close() }
     }
 }

@@ -2,15 +2,28 @@ import BasaltCore
 import BasaltProtocol
 import BasaltStorage
 import Foundation
-import GRPCCore
 
-/// `AdminService` on a region server: what the master (or an operator) asks of it: open, close, flush,
-/// compact and split regions, list them, describe the server. Stateless apart from the server.
-struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
+/// `BasaltAdminService` on a region server: what the master (or an operator) asks of it: open, close,
+/// flush, compact and split regions, list them, describe the server. Stateless apart from the server.
+struct AdminServiceHandler {
     let server: RegionServer
 
-    func openRegion(request: Basalt_OpenRegionRequest, context: ServerContext) async throws -> Basalt_OpenRegionResponse {
-        try await server.serve { engine in
+    var service: ServiceTable {
+        var table = ServiceTable(.basaltAdmin)
+        table.add(BasaltAdminServiceMethod.openRegion, openRegion)
+        table.add(BasaltAdminServiceMethod.closeRegion, closeRegion)
+        table.add(BasaltAdminServiceMethod.flushRegion, flushRegion)
+        table.add(BasaltAdminServiceMethod.compactRegion, compactRegion)
+        table.add(BasaltAdminServiceMethod.splitRegion, splitRegion)
+        table.add(BasaltAdminServiceMethod.getOnlineRegions, getOnlineRegions)
+        table.add(BasaltAdminServiceMethod.getServerInfo, getServerInfo)
+        table.add(BasaltAdminServiceMethod.rollWALWriter, rollWALWriter)
+        table.add(BasaltAdminServiceMethod.splitWAL, splitWAL)
+        return table
+    }
+
+    func openRegion(request: Basalt_OpenRegionRequest) async throws -> Basalt_OpenRegionResponse {
+        try await server.blocking { engine in
             guard request.hasRegion, request.hasTable else { throw ServerError(.invalidArgument, "open region needs the region and its table schema") }
             let info = try request.region.toRegionInfo()
             let descriptor = try request.table.toDescriptor()
@@ -24,8 +37,8 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         }
     }
 
-    func closeRegion(request: Basalt_CloseRegionRequest, context: ServerContext) async throws -> Basalt_CloseRegionResponse {
-        try await server.serve { engine in
+    func closeRegion(request: Basalt_CloseRegionRequest) async throws -> Basalt_CloseRegionResponse {
+        try await server.blocking { engine in
             let region = try RegionServer.region(request.region, in: engine)
             if request.flush {
                 try engine.closeRegion(region.info.encodedName)
@@ -38,8 +51,8 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         }
     }
 
-    func flushRegion(request: Basalt_FlushRegionRequest, context: ServerContext) async throws -> Basalt_FlushRegionResponse {
-        try await server.serve { engine in
+    func flushRegion(request: Basalt_FlushRegionRequest) async throws -> Basalt_FlushRegionResponse {
+        try await server.blocking { engine in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_FlushRegionResponse()
             response.flushed = try region.flush()
@@ -47,8 +60,8 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
         }
     }
 
-    func compactRegion(request: Basalt_CompactRegionRequest, context: ServerContext) async throws -> Basalt_CompactRegionResponse {
-        try await server.serve { engine in
+    func compactRegion(request: Basalt_CompactRegionRequest) async throws -> Basalt_CompactRegionResponse {
+        try await server.blocking { engine in
             let region = try RegionServer.region(request.region, in: engine)
             _ = try region.compact(major: request.major, family: request.family.isEmpty ? nil : Array(request.family))
             return Basalt_CompactRegionResponse()
@@ -56,8 +69,8 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     }
 
     /// Finishes the current WAL file and starts the next (HBase's `wal_roll`).
-    func rollWALWriter(request: Basalt_RollWALWriterRequest, context: ServerContext) async throws -> Basalt_RollWALWriterResponse {
-        try await server.serve { engine in
+    func rollWALWriter(request: Basalt_RollWALWriterRequest) async throws -> Basalt_RollWALWriterResponse {
+        try await server.blocking { engine in
             try engine.wal.roll()
             var response = Basalt_RollWALWriterResponse()
             response.walFiles = UInt32(clamping: engine.wal.fileCount)
@@ -66,10 +79,10 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
     }
 
     /// Splits one file of a dead server's WAL for the master (the root folder is shared).
-    func splitWAL(request: Basalt_SplitWALRequest, context: ServerContext) async throws -> Basalt_SplitWALResponse {
+    func splitWAL(request: Basalt_SplitWALRequest) async throws -> Basalt_SplitWALResponse {
         let root = server.configuration.root
         let logger = server.logger
-                return try await server.serve { _ in
+        return try await server.blocking { _ in
             let outcome = try WALSplitter.splitFile(fileSystem: server.fileSystem, root: root, folder: request.folder, file: request.file, logger: logger)
             server.walFilesSplitCounter.add(outcome.files, ordering: .relaxed)
             var response = Basalt_SplitWALResponse()
@@ -81,8 +94,8 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
 
     /// Splits one of this server's regions at the given row, or at its mid row: the master runs the split
     /// (as in HBase), this server picks the point.
-    func splitRegion(request: Basalt_SplitRegionRequest, context: ServerContext) async throws -> Basalt_SplitRegionResponse {
-        let (info, point) = try await server.serve { engine -> (RegionInfo, [UInt8]?) in
+    func splitRegion(request: Basalt_SplitRegionRequest) async throws -> Basalt_SplitRegionResponse {
+        let (info, point) = try await server.blocking { engine -> (RegionInfo, [UInt8]?) in
             let region = try RegionServer.region(request.region, in: engine)
             if !request.splitPoint.isEmpty { return (region.info, Array(request.splitPoint)) }
             try region.flush()
@@ -102,24 +115,22 @@ struct AdminServiceHandler: Basalt_AdminService.SimpleServiceProtocol {
                 response.daughterB = daughters[1]
             }
             return response
-        } catch let e as RPCError {
-            throw e
         } catch {
-            throw ServerError(error).rpcError
+            throw ServerError(error)
         }
     }
 
-    func getOnlineRegions(request: Basalt_GetOnlineRegionsRequest, context: ServerContext) async throws -> Basalt_GetOnlineRegionsResponse {
-        try await server.serve { engine in
+    func getOnlineRegions(request: Basalt_GetOnlineRegionsRequest) async throws -> Basalt_GetOnlineRegionsResponse {
+        try await server.blocking { engine in
             var response = Basalt_GetOnlineRegionsResponse()
             response.regions = engine.onlineRegions.map(Self.load).sorted { $0.region.regionID < $1.region.regionID }
             return response
         }
     }
 
-    func getServerInfo(request: Basalt_GetServerInfoRequest, context: ServerContext) async throws -> Basalt_GetServerInfoResponse {
+    func getServerInfo(request: Basalt_GetServerInfoRequest) async throws -> Basalt_GetServerInfoResponse {
         let name = try server.running().serverName
-        return try await server.serve { engine in
+        return try await server.blocking { engine in
             var response = Basalt_GetServerInfoResponse()
             response.server = Basalt_ServerName(name)
             response.memstoreBytes = UInt64(max(0, engine.globalMemStoreSize))

@@ -1,44 +1,36 @@
 import BasaltCore
 import BasaltProtocol
 import BasaltStorage
-import GRPCCore
 
-/// `ClientService` on a region server: gets, mutations, multi and scans against the regions it hosts.
-/// Each call's engine work runs on the server's handler threads. Stateless apart from the server.
-struct ClientServiceHandler: Basalt_ClientService.SimpleServiceProtocol {
-    let server: RegionServer
-
-    func get(request: Basalt_GetRequest, context: ServerContext) async throws -> Basalt_GetResponse {
-        try await server.serve { engine in
+/// `BasaltClientService` on a region server: gets, mutations, multi and scans against the regions it
+/// hosts. Each call's engine work runs on the server's handler threads. Stateless.
+enum ClientServiceHandler {
+    static func service(_ server: RegionServer) -> ServiceTable {
+        var table = ServiceTable(.basaltClient)
+        table.add(BasaltClientServiceMethod.get, on: server) { (request: Basalt_GetRequest, engine) in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_GetResponse()
-            response.result = try Self.get(request.get, on: region)
+            response.result = try get(request.get, on: region)
             return response
         }
-    }
-
-    func mutate(request: Basalt_MutateRequest, context: ServerContext) async throws -> Basalt_MutateResponse {
-        try await server.serve { engine in
+        table.add(BasaltClientServiceMethod.mutate, on: server) { (request: Basalt_MutateRequest, engine) in
             let region = try RegionServer.region(request.region, in: engine)
-            let (result, processed) = try Self.mutate(request.mutation, condition: request.hasCondition ? request.condition : nil, on: region)
+            let (result, processed) = try mutate(request.mutation, condition: request.hasCondition ? request.condition : nil, on: region)
             var response = Basalt_MutateResponse()
             if let result { response.result = result }
             response.processed = processed
             return response
         }
-    }
-
-    func multi(request: Basalt_MultiRequest, context: ServerContext) async throws -> Basalt_MultiResponse {
-        try await server.serve { engine in
+        table.add(BasaltClientServiceMethod.multi, on: server) { (request: Basalt_MultiRequest, engine) in
             var response = Basalt_MultiResponse()
-            response.regionActionResults = request.regionActions.map { Self.run($0, on: engine) }
+            response.regionActionResults = request.regionActions.map { run($0, on: engine) }
             return response
         }
-    }
-
-    func scan(request: Basalt_ScanRequest, context: ServerContext) async throws -> Basalt_ScanResponse {
         let scanners = server.scanners
-        return try await server.serve { engine in try Self.scan(request, scanners: scanners, engine: engine) }
+        table.add(BasaltClientServiceMethod.scan, on: server) { (request: Basalt_ScanRequest, engine) in
+            try scan(request, scanners: scanners, engine: engine)
+        }
+        return table
     }
 
     // MARK: - The work, on a handler thread

@@ -3,8 +3,6 @@ import BasaltCore
 import BasaltProtocol
 import BasaltStorage
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import Logging
 import Synchronization
 
@@ -55,8 +53,7 @@ public final class Master: Sendable {
         var serverName: ServerName?
         var metaServer: ServerName?
         var clusterId = ""
-        var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
-        var serveTask: Task<Void, any Error>?
+        var rpc: RPCServer?
         var failoverWatch: Task<Void, Never>?
         var balancerChore: Task<Void, Never>?
         /// Servers seen dead (their znode went, or their WAL was split), newest last.
@@ -84,16 +81,19 @@ public final class Master: Sendable {
     public var serverName: ServerName? { state.withLock { $0.serverName } }
     public var metaServer: ServerName? { state.withLock { $0.metaServer } }
 
-    /// Serves `MasterService`, becomes the active master (waiting behind another one), and makes sure
+    /// Serves `BasaltMasterService`, becomes the active master (waiting behind another one), and makes sure
     /// meta is online. Returns once it is.
     public func start() async throws {
-        let (server, task, port) = try await GRPCServing.start(
-            host: configuration.host, port: configuration.port, limits: configuration.limits, services: [MasterServiceHandler(master: self)])
-        state.withLock {
-            $0.grpc = server
-            $0.serveTask = task
+        let rpc: RPCServer
+        do {
+            rpc = try await RPCServer.start(
+                host: configuration.host, port: configuration.port, services: [MasterServiceHandler(master: self).service],
+                limits: configuration.limits, logger: logger)
+        } catch {
+            throw ServerError(.io, "cannot serve on \(configuration.host):\(configuration.port): \(error)")
         }
-        let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        state.withLock { $0.rpc = rpc }
+        let name = ServerName(host: configuration.host, port: rpc.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         state.withLock { $0.serverName = name }
         try await coordination.becomeActiveMaster(name, data: try PBUFCodec.masterZNode(name, id: "master:\(name.port)"))
         let id = try await coordination.clusterId()
@@ -106,15 +106,14 @@ public final class Master: Sendable {
     }
 
     public func stop() async {
-        let (grpc, task, watch) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Task<Void, Never>?) in
-            if s.stopped { return (nil, nil, nil) }
+        let (rpc, watch) = state.withLock { s -> (RPCServer?, Task<Void, Never>?) in
+            if s.stopped { return (nil, nil) }
             s.stopped = true
             s.balancerChore?.cancel()
-            return (s.grpc, s.serveTask, s.failoverWatch)
+            return (s.rpc, s.failoverWatch)
         }
         watch?.cancel()
-        grpc?.beginGracefulShutdown()
-        _ = try? await task?.value
+        await rpc?.stop()
         if let name = serverName, let active = try? await coordination.activeMaster(),
            let current = try? PBUFCodec.masterServer(from: active), current == name {
             try? await coordination.delete(coordination.layout.master)
@@ -188,7 +187,7 @@ public final class Master: Sendable {
     /// Meta rows in [start, stop).
     func scanMeta(start: [UInt8], stop: [UInt8]) async throws -> [RowResult] {
         let (server, spec) = try metaRegionSpec()
-        let client = try connections.data(server)
+        let client = try await connections.data(server)
         var req = Basalt_ScanRequest()
         req.region = spec
         req.scan = Basalt_Scan(Scan(startRow: start, stopRow: stop))

@@ -1,32 +1,47 @@
 import BasaltCore
 import BasaltProtocol
-import GRPCCore
 
-/// `MasterService` on the active master: DDL, listing, moves, balancing, splits, merges and cluster
-/// status. `reportForDuty` is not used yet: region servers announce themselves in ZooKeeper.
-struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
+/// `BasaltMasterService` on the active master: DDL, listing, moves, balancing, splits, merges and cluster
+/// status. (`ReportForDuty` is not served: region servers announce themselves in ZooKeeper.)
+struct MasterServiceHandler {
     let master: Master
 
+    var service: ServiceTable {
+        var table = ServiceTable(.basaltMaster)
+        table.add(BasaltMasterServiceMethod.createTable, createTable)
+        table.add(BasaltMasterServiceMethod.deleteTable, deleteTable)
+        table.add(BasaltMasterServiceMethod.enableTable, enableTable)
+        table.add(BasaltMasterServiceMethod.disableTable, disableTable)
+        table.add(BasaltMasterServiceMethod.truncateTable, truncateTable)
+        table.add(BasaltMasterServiceMethod.modifyTable, modifyTable)
+        table.add(BasaltMasterServiceMethod.listTables, listTables)
+        table.add(BasaltMasterServiceMethod.describeTable, describeTable)
+        table.add(BasaltMasterServiceMethod.moveRegion, moveRegion)
+        table.add(BasaltMasterServiceMethod.splitRegion, splitRegion)
+        table.add(BasaltMasterServiceMethod.mergeRegions, mergeRegions)
+        table.add(BasaltMasterServiceMethod.balance, balance)
+        table.add(BasaltMasterServiceMethod.clusterStatus, clusterStatus)
+        table.add(BasaltMasterServiceMethod.requestSplit, requestSplit)
+        return table
+    }
+
+    /// The master's work; failures leave as `ServerError`s.
     private func serve<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {
-            throw ServerError(error).rpcError
+            throw ServerError(error)
         }
     }
 
-    private func notYet(_ what: String) -> RPCError {
-        RPCError(code: .unimplemented, message: "\(what) is not available on this master yet")
-    }
-
-    func createTable(request: Basalt_CreateTableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+    func createTable(request: Basalt_CreateTableRequest) async throws -> Basalt_TableResponse {
         try await serve {
             try await master.createTable(try request.table.toDescriptor(), splitKeys: request.splitKeys.map { Array($0) })
             return Basalt_TableResponse()
         }
     }
 
-    func describeTable(request: Basalt_DescribeTableRequest, context: ServerContext) async throws -> Basalt_TableDescription {
+    func describeTable(request: Basalt_DescribeTableRequest) async throws -> Basalt_TableDescription {
         try await serve {
             let table = try request.tableName.toTableName()
             guard let tableState = try await master.tableState(table) else { throw ServerError(.tableNotFound, "table \(table) does not exist") }
@@ -44,7 +59,7 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func clusterStatus(request: Basalt_ClusterStatusRequest, context: ServerContext) async throws -> Basalt_ClusterStatusResponse {
+    func clusterStatus(request: Basalt_ClusterStatusRequest) async throws -> Basalt_ClusterStatusResponse {
         try await serve {
             var r = Basalt_ClusterStatusResponse()
             r.clusterID = master.state.withLock { $0.clusterId }
@@ -75,42 +90,42 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func deleteTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+    func deleteTable(request: Basalt_TableRequest) async throws -> Basalt_TableResponse {
         try await serve {
             try await master.deleteTable(try request.tableName.toTableName())
             return Basalt_TableResponse()
         }
     }
 
-    func enableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+    func enableTable(request: Basalt_TableRequest) async throws -> Basalt_TableResponse {
         try await serve {
             try await master.enableTable(try request.tableName.toTableName())
             return Basalt_TableResponse()
         }
     }
 
-    func disableTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+    func disableTable(request: Basalt_TableRequest) async throws -> Basalt_TableResponse {
         try await serve {
             try await master.disableTable(try request.tableName.toTableName())
             return Basalt_TableResponse()
         }
     }
 
-    func truncateTable(request: Basalt_TableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+    func truncateTable(request: Basalt_TableRequest) async throws -> Basalt_TableResponse {
         try await serve {
             try await master.truncateTable(try request.tableName.toTableName(), preserveSplits: request.preserveSplits)
             return Basalt_TableResponse()
         }
     }
 
-    func modifyTable(request: Basalt_ModifyTableRequest, context: ServerContext) async throws -> Basalt_TableResponse {
+    func modifyTable(request: Basalt_ModifyTableRequest) async throws -> Basalt_TableResponse {
         try await serve {
             try await master.modifyTable(try request.table.toDescriptor())
             return Basalt_TableResponse()
         }
     }
 
-    func listTables(request: Basalt_ListTablesRequest, context: ServerContext) async throws -> Basalt_ListTablesResponse {
+    func listTables(request: Basalt_ListTablesRequest) async throws -> Basalt_ListTablesResponse {
         try await serve {
             var r = Basalt_ListTablesResponse()
             for name in try await master.listTables(regex: request.regex, includeSystem: request.includeSystem) {
@@ -123,7 +138,7 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func moveRegion(request: Basalt_MoveRegionRequest, context: ServerContext) async throws -> Basalt_MoveRegionResponse {
+    func moveRegion(request: Basalt_MoveRegionRequest) async throws -> Basalt_MoveRegionResponse {
         try await serve {
             let encoded = String(decoding: request.encodedRegionName, as: UTF8.self)
             try await master.moveRegion(encodedName: encoded, to: request.hasDestination ? request.destination.toServerName() : nil)
@@ -131,7 +146,7 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func balance(request: Basalt_BalanceRequest, context: ServerContext) async throws -> Basalt_BalanceResponse {
+    func balance(request: Basalt_BalanceRequest) async throws -> Basalt_BalanceResponse {
         try await serve {
             var r = Basalt_BalanceResponse()
             r.moved = UInt32(try await master.balance())
@@ -139,7 +154,7 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func splitRegion(request: Basalt_SplitTableRegionRequest, context: ServerContext) async throws -> Basalt_RegionsResponse {
+    func splitRegion(request: Basalt_SplitTableRegionRequest) async throws -> Basalt_RegionsResponse {
         try await serve {
             let encoded = String(decoding: request.encodedRegionName, as: UTF8.self)
             let point = request.splitPoint.isEmpty ? nil : Array(request.splitPoint)
@@ -149,7 +164,7 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func mergeRegions(request: Basalt_MergeRegionsRequest, context: ServerContext) async throws -> Basalt_RegionsResponse {
+    func mergeRegions(request: Basalt_MergeRegionsRequest) async throws -> Basalt_RegionsResponse {
         try await serve {
             let a = String(decoding: request.encodedRegionNameA, as: UTF8.self)
             let b = String(decoding: request.encodedRegionNameB, as: UTF8.self)
@@ -159,10 +174,9 @@ struct MasterServiceHandler: Basalt_MasterService.SimpleServiceProtocol {
         }
     }
 
-    func reportForDuty(request: Basalt_ReportForDutyRequest, context: ServerContext) async throws -> Basalt_ReportForDutyResponse { throw notYet("reportForDuty") }
     /// A region server's own split request (its region passed the split policy): answers when the split
     /// is done, or with why it did not happen (the region server asks again later).
-    func requestSplit(request: Basalt_RequestSplitRequest, context: ServerContext) async throws -> Basalt_RequestSplitResponse {
+    func requestSplit(request: Basalt_RequestSplitRequest) async throws -> Basalt_RequestSplitResponse {
         try await serve {
             let region = try request.region.toRegionInfo()
             _ = try await master.splitRegion(encodedName: region.encodedName, at: request.splitPoint.isEmpty ? nil : Array(request.splitPoint))

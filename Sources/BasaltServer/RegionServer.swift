@@ -3,14 +3,12 @@ import BasaltCore
 import BasaltProtocol
 import BasaltStorage
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import Logging
 import NIOPosix
 import Synchronization
 
 /// A region server: hosts regions on one `StorageEngine` (which owns the WAL, the MemStore budget and
-/// the flush and compaction threads), serves `ClientService` and `AdminService` over gRPC, and announces
+/// the flush and compaction threads), serves `BasaltClientService` and `BasaltAdminService` over HBase's native RPC, and announces
 /// itself with an ephemeral `rs/host,port,startcode` znode.
 ///
 /// The engine blocks (row locks, group commit), so every engine call runs on a pool of handler threads
@@ -63,8 +61,7 @@ public final class RegionServer: Sendable {
 
     private struct State: Sendable {
         var running: Running?
-        var grpc: GRPCServer<HTTP2ServerTransport.Posix>?
-        var serveTask: Task<Void, any Error>?
+        var rpc: RPCServer?
         var registered: ServerName?
         var stopped = false
     }
@@ -97,14 +94,19 @@ public final class RegionServer: Sendable {
     /// Binds, opens the engine (its WAL folder is named after the server), serves, and registers
     /// `rs/<server name>`. Returns once requests are being served.
     public func start() async throws {
-        let (server, task, port) = try await GRPCServing.start(
-            host: configuration.host, port: configuration.port, limits: configuration.limits, services: [ClientServiceHandler(server: self), AdminServiceHandler(server: self)])
         handlerPool.start()
-        state.withLock {
-            $0.grpc = server
-            $0.serveTask = task
+        let rpc: RPCServer
+        do {
+            rpc = try await RPCServer.start(
+                host: configuration.host, port: configuration.port,
+                services: [ClientServiceHandler.service(self), AdminServiceHandler(server: self).service], limits: configuration.limits,
+                logger: logger)
+        } catch {
+            try? await handlerPool.shutdownGracefully()
+            throw ServerError(.io, "cannot serve on \(configuration.host):\(configuration.port): \(error)")
         }
-        let name = ServerName(host: configuration.host, port: port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
+        state.withLock { $0.rpc = rpc }
+        let name = ServerName(host: configuration.host, port: rpc.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         // Register before the WAL folder exists: a master that sees a WAL folder without its server
         // registered treats that server as dead and splits its WAL.
         if let coordination {
@@ -146,14 +148,13 @@ public final class RegionServer: Sendable {
     /// Stops serving, closes scanners, and closes the engine: flushing every region first when `flush`
     /// (a clean stop), or leaving their edits in the WAL (as a crash would).
     public func stop(flush: Bool = true) async throws {
-        let (grpc, task, running, registered) = state.withLock { s -> (GRPCServer<HTTP2ServerTransport.Posix>?, Task<Void, any Error>?, Running?, ServerName?) in
-            if s.stopped { return (nil, nil, nil, nil) }
+        let (rpc, running, registered) = state.withLock { s -> (RPCServer?, Running?, ServerName?) in
+            if s.stopped { return (nil, nil, nil) }
             s.stopped = true
             defer { s.running = nil }
-            return (s.grpc, s.serveTask, s.running, s.registered)
+            return (s.rpc, s.running, s.registered)
         }
-        grpc?.beginGracefulShutdown()
-        _ = try? await task?.value
+        await rpc?.stop()
         scanners.closeAll()
         running?.engine.onSplitNeeded(nil)
         await connections.closeAll()
@@ -199,15 +200,6 @@ public final class RegionServer: Sendable {
             return try await handlerPool.runIfActive { try body(engine) }
         } catch {
             throw ServerError(error)
-        }
-    }
-
-    /// `blocking`, for a gRPC handler: failures leave as the `RPCError` a client decodes.
-    func serve<T: Sendable>(_ body: @escaping @Sendable (StorageEngine) throws -> T) async throws -> T {
-        do {
-            return try await blocking(body)
-        } catch let e as ServerError {
-            throw e.rpcError
         }
     }
 

@@ -1,58 +1,12 @@
 import BasaltCore
 import BasaltProtocol
 import BasaltStorage
-import GRPCCore
 
 /// Errors a server (region server or master) answers with. Each carries HBase's exception name, so a
 /// client (and HBase-minded users) can tell `NotServingRegionException` from `TableNotFoundException`,
-/// and whether a retry can succeed. Crosses the wire as a gRPC status with that name, Basalt's code and
-/// the retry flag in metadata (see `rpcError`). A value type; safe to share across tasks.
+/// and whether a retry can succeed. Crosses the wire as HBase's exception (see `rpcException`). A value type; safe to share across tasks.
 public struct ServerError: BasaltError, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case notServingRegion = "NOT_SERVING_REGION"
-        case regionTooBusy = "REGION_TOO_BUSY"
-        case tableNotFound = "TABLE_NOT_FOUND"
-        case tableExists = "TABLE_EXISTS"
-        case tableNotEnabled = "TABLE_NOT_ENABLED"
-        case tableNotDisabled = "TABLE_NOT_DISABLED"
-        case noSuchColumnFamily = "NO_SUCH_COLUMN_FAMILY"
-        case unknownScanner = "UNKNOWN_SCANNER"
-        case outOfOrderScannerNextCall = "OUT_OF_ORDER_SCANNER_NEXT_CALL"
-        case invalidArgument = "INVALID_ARGUMENT"
-        case serverNotRunning = "SERVER_NOT_RUNNING"
-        case pleaseHoldOn = "PLEASE_HOLD"
-        case io = "IO_ERROR"
-        case corrupt = "CORRUPT"
-        case notMaster = "NOT_MASTER"
-
-        /// HBase's exception class for this kind (its simple name).
-        public var exceptionName: String {
-            switch self {
-            case .notServingRegion: "NotServingRegionException"
-            case .regionTooBusy: "RegionTooBusyException"
-            case .tableNotFound: "TableNotFoundException"
-            case .tableExists: "TableExistsException"
-            case .tableNotEnabled: "TableNotEnabledException"
-            case .tableNotDisabled: "TableNotDisabledException"
-            case .noSuchColumnFamily: "NoSuchColumnFamilyException"
-            case .unknownScanner: "UnknownScannerException"
-            case .outOfOrderScannerNextCall: "OutOfOrderScannerNextException"
-            case .invalidArgument: "DoNotRetryIOException"
-            case .serverNotRunning: "ServerNotRunningYetException"
-            case .pleaseHoldOn: "PleaseHoldException"
-            case .io: "IOException"
-            case .corrupt: "CorruptHFileException"
-            case .notMaster: "NotMasterException"
-            }
-        }
-
-        public var isRetryable: Bool {
-            switch self {
-            case .notServingRegion, .regionTooBusy, .serverNotRunning, .pleaseHoldOn, .io, .notMaster: true
-            default: false
-            }
-        }
-    }
+    public typealias Kind = ServerErrorKind
 
     public let kind: Kind
     public let message: String
@@ -71,6 +25,10 @@ public struct ServerError: BasaltError, Equatable {
         switch error {
         case let e as ServerError:
             self = e
+        case let e as ProtocolError where e.kind == .remote:
+            // Another server's answer, passed on: its kind when it is one of Basalt's.
+            let kind = e.exceptionClassName.flatMap { Kind(exceptionClass: $0) } ?? (e.doNotRetry ? .invalidArgument : .io)
+            self.init(kind, e.message)
         case let e as StorageError:
             let kind: Kind = switch e.kind {
             case .invalidArgument, .incompatibleValue: .invalidArgument
@@ -90,33 +48,19 @@ public struct ServerError: BasaltError, Equatable {
         }
     }
 
-    /// Metadata keys carrying the exception on the wire.
-    public static let exceptionKey = "basalt-exception"
-    public static let codeKey = "basalt-code"
-    public static let retryableKey = "basalt-retryable"
-
-    /// The code a failed call to another server carried (see `rpcError`), if it carried one.
+    /// The Basalt code a failed call to another server carried, if the server was Basalt (or HBase
+    /// answered with one of the classes Basalt uses).
     static func code(of error: any Error) -> String? {
-        guard let rpc = error as? RPCError else { return (error as? ServerError)?.code }
-        return rpc.metadata[stringValues: codeKey].first(where: { _ in true })
+        switch error {
+        case let e as ServerError: e.code
+        case let e as ProtocolError: e.exceptionClassName.flatMap { Kind(exceptionClass: $0)?.rawValue }
+        default: nil
+        }
     }
 
-    /// The gRPC error a handler throws for this failure.
-    public var rpcError: RPCError {
-        var metadata = Metadata()
-        metadata.addString(exceptionName, forKey: Self.exceptionKey)
-        metadata.addString(code, forKey: Self.codeKey)
-        metadata.addString(isRetryable ? "true" : "false", forKey: Self.retryableKey)
-        let status: RPCError.Code = switch kind {
-        case .notServingRegion, .serverNotRunning, .pleaseHoldOn, .notMaster: .unavailable
-        case .regionTooBusy: .resourceExhausted
-        case .tableNotFound, .unknownScanner: .notFound
-        case .tableExists: .alreadyExists
-        case .tableNotEnabled, .tableNotDisabled, .outOfOrderScannerNextCall: .failedPrecondition
-        case .noSuchColumnFamily, .invalidArgument: .invalidArgument
-        case .io, .corrupt: .internalError
-        }
-        return RPCError(code: status, message: "\(exceptionName): \(message)", metadata: metadata)
+    /// The exception a call is answered with for this failure.
+    public var rpcException: RPCException {
+        RPCException(kind.exceptionClass, message, doNotRetry: !isRetryable)
     }
 
     /// The failure as a message inside a response (one action of a multi).

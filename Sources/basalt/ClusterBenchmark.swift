@@ -123,8 +123,11 @@ struct ClusterBenchmark {
         emit("load", outcome, found: false)
     }
 
-    /// `get`: random gets of keys in [0, rows).
+    /// `get`: random gets of keys in [0, rows), after the loopback TCP round trip they are judged
+    /// against (its p50 and the gets' p50 as a ratio of it).
     func get(count: Int) async throws {
+        let (ping, pingSeconds) = try LoopbackPing.measure(count: min(count, 20_000))
+        BenchmarkReport(name: "tcp-ping", ops: min(count, 20_000), seconds: pingSeconds, histogram: ping, threads: 1, durability: "-").emit(json: json)
         let (connection, table, keySize, seed, totalRows) = (connection, table, keySize, seed, rows)
         let outcome = try await parallel { t in
             let tbl = connection.table(table)
@@ -132,7 +135,11 @@ struct ClusterBenchmark {
                 try await !tbl.get(Get(row: key)).isEmpty
             }
         }
-        emit("get", outcome, found: true)
+        let ratio = outcome.0.quantile(0.5) / max(ping.quantile(0.5), 1)
+        BenchmarkReport(
+            name: "get", ops: outcome.1, seconds: outcome.3, histogram: outcome.0, threads: threads, durability: durability.rawValue,
+            found: outcome.2, extraText: [String(format: "p50 %.1f× the TCP ping", ratio)]
+        ).emit(json: json)
     }
 
     /// One task's random point reads of keys in [0, rows), each timed; `read` says whether it found the row.

@@ -5,8 +5,6 @@ import BasaltServer
 import BasaltTestSupport
 import Crypto
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import Testing
 
 /// A master and two region servers in this process, around an embedded ZooKeeper-protocol server.
@@ -81,15 +79,20 @@ import Testing
         await zk.stop()
     }
 
-    /// One meta row read through the ClientService of the server hosting meta.
+    /// One meta row read through the BasaltClientService of the server hosting meta.
     static func metaRow(_ key: [UInt8], master: Master, metaServer: ServerName) async throws -> RowResult? {
-        try await withGRPCClient(transport: try .http2NIOPosix(target: .ipv4(address: metaServer.host, port: metaServer.port), transportSecurity: .plaintext)) { grpc in
-            let client = Basalt_ClientService.Client(wrapping: grpc)
-            var req = Basalt_GetRequest()
-            req.region.regionName = Data(RegionInfo.firstMeta.regionName)
-            req.get = Basalt_Get(Get(row: key))
-            let r = try await client.get(req).result
-            return r.cells.isEmpty ? nil : try r.toRowResult()
+        let connections = ServerConnections()
+        var req = Basalt_GetRequest()
+        req.region.regionName = Data(RegionInfo.firstMeta.regionName)
+        req.get = Basalt_Get(Get(row: key))
+        let r: Basalt_Result
+        do {
+            r = try await connections.data(metaServer).get(req).result
+        } catch {
+            await connections.closeAll()
+            throw error
         }
+        await connections.closeAll()
+        return r.cells.isEmpty ? nil : try r.toRowResult()
     }
 }

@@ -4,11 +4,9 @@ import BasaltProtocol
 import BasaltServer
 import BasaltTestSupport
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
 import Testing
 
-/// A region server on a free loopback port, driven through its gRPC services as a client would.
+/// A region server on a free loopback port, driven through its native RPC services as a client would.
 @Suite struct RegionServerTests {
     static let table = try! TableName("t")
 
@@ -21,7 +19,7 @@ import Testing
     /// Starts a server, runs `body` with its client stubs, stops everything.
     static func withServer(
         lease: Duration = .seconds(60), coordination: (any Coordination)? = nil,
-        _ body: (RegionServer, Basalt_ClientService.Client<HTTP2ClientTransport.Posix>, Basalt_AdminService.Client<HTTP2ClientTransport.Posix>) async throws -> Void
+        _ body: (RegionServer, BasaltClientServiceCalls, BasaltAdminServiceCalls) async throws -> Void
     ) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -33,10 +31,15 @@ import Testing
         let server = RegionServer(configuration: conf, coordination: coordination)
         try await server.start()
         do {
-            let port = try #require(server.serverName).port
-            try await withGRPCClient(transport: try .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) { grpc in
-                try await body(server, Basalt_ClientService.Client(wrapping: grpc), Basalt_AdminService.Client(wrapping: grpc))
+            let name = try #require(server.serverName)
+            let connections = ServerConnections()
+            do {
+                try await body(server, try await connections.data(name), try await connections.admin(name))
+            } catch {
+                await connections.closeAll()
+                throw error
             }
+            await connections.closeAll()
         } catch {
             try? await server.stop()
             throw error
@@ -44,7 +47,7 @@ import Testing
         try await server.stop()
     }
 
-    static func open(_ admin: Basalt_AdminService.Client<HTTP2ClientTransport.Posix>, _ info: RegionInfo) async throws {
+    static func open(_ admin: BasaltAdminServiceCalls, _ info: RegionInfo) async throws {
         var req = Basalt_OpenRegionRequest()
         req.region = Basalt_RegionInfo(info)
         req.table = Basalt_TableSchema(try descriptor())
@@ -65,7 +68,7 @@ import Testing
     }
 
     static func exceptionName(_ error: any Error) -> String? {
-        (error as? RPCError)?.metadata[stringValues: ServerError.exceptionKey].first(where: { _ in true })
+        (error as? ProtocolError)?.exceptionClassName.map(ServerErrorKind.simpleName)
     }
 
     @Test func getMutateAndMultiThroughTheService() async throws {
@@ -211,7 +214,7 @@ import Testing
                 Issue.record("a scanner outlived its lease")
             } catch {
                 #expect(Self.exceptionName(error) == "UnknownScannerException")
-                #expect((error as? RPCError)?.message.contains("lease") == true)
+                #expect((error as? ProtocolError)?.message.contains("lease") == true)
             }
         }
     }

@@ -430,40 +430,6 @@ public nonisolated struct Basalt_ClusterStatusResponse: Sendable {
   fileprivate var _master: Basalt_ServerName? = nil
 }
 
-/// A region server tells the master it is up; the master answers with the cluster's settings.
-public nonisolated struct Basalt_ReportForDutyRequest: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var server: Basalt_ServerName {
-    get {_server ?? Basalt_ServerName()}
-    set {_server = newValue}
-  }
-  /// Returns true if `server` has been explicitly set.
-  public var hasServer: Bool {self._server != nil}
-  /// Clears the value of `server`. Subsequent reads from it will return its default value.
-  public mutating func clearServer() {self._server = nil}
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-
-  fileprivate var _server: Basalt_ServerName? = nil
-}
-
-public nonisolated struct Basalt_ReportForDutyResponse: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var clusterID: String = String()
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
 /// A region server asks the master to split one of its regions (its store passed the size policy).
 public nonisolated struct Basalt_RequestSplitRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1172,70 +1138,6 @@ nonisolated extension Basalt_ClusterStatusResponse: SwiftProtobuf.Message, Swift
     if lhs.liveServers != rhs.liveServers {return false}
     if lhs.deadServers != rhs.deadServers {return false}
     if lhs.regionsInTransition != rhs.regionsInTransition {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Basalt_ReportForDutyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".ReportForDutyRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}server\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._server) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._server {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Basalt_ReportForDutyRequest, rhs: Basalt_ReportForDutyRequest) -> Bool {
-    if lhs._server != rhs._server {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Basalt_ReportForDutyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".ReportForDutyResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cluster_id\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.clusterID) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.clusterID.isEmpty {
-      try visitor.visitSingularStringField(value: self.clusterID, fieldNumber: 1)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Basalt_ReportForDutyResponse, rhs: Basalt_ReportForDutyResponse) -> Bool {
-    if lhs.clusterID != rhs.clusterID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
