@@ -26,6 +26,8 @@ public struct ZNodeLayout: Sendable, Equatable {
     public var running: String { parent + "/running" }
     /// The cluster id.
     public var clusterId: String { parent + "/hbaseid" }
+    /// The balancer switch (persistent; absent means on).
+    public var balancer: String { parent + "/balancer" }
 
     public func regionServer(_ name: ServerName) -> String { regionServers + "/" + name.description }
     public func backupMaster(_ name: ServerName) -> String { backupMasters + "/" + name.description }

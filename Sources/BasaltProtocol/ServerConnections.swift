@@ -7,6 +7,9 @@ public enum RPCServiceName: String, Sendable, CaseIterable {
     case basaltClient = "BasaltClientService"
     case basaltAdmin = "BasaltAdminService"
     case basaltMaster = "BasaltMasterService"
+    case hbaseClient = "ClientService"
+    case hbaseAdmin = "AdminService"
+    case hbaseMaster = "MasterService"
 }
 
 /// Native RPC connections to servers, one per server and service, opened on first use (callers asking at

@@ -20,6 +20,8 @@ public enum ServerErrorKind: String, Sendable, CaseIterable {
     case notMaster = "NOT_MASTER"
     case namespaceNotFound = "NAMESPACE_NOT_FOUND"
     case namespaceExists = "NAMESPACE_EXISTS"
+    /// A request that would break a rule of the cluster (dropping a namespace that holds tables).
+    case constraint = "CONSTRAINT"
     case unknownMethod = "UNSUPPORTED"
 
     /// HBase's exception class for this kind, by its full Java name.
@@ -42,6 +44,7 @@ public enum ServerErrorKind: String, Sendable, CaseIterable {
         case .notMaster: HBaseExceptionClass.notMaster
         case .namespaceNotFound: HBaseExceptionClass.namespaceNotFound
         case .namespaceExists: HBaseExceptionClass.namespaceExists
+        case .constraint: HBaseExceptionClass.constraint
         case .unknownMethod: HBaseExceptionClass.unknownProtocol
         }
     }

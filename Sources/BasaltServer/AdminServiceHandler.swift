@@ -136,6 +136,12 @@ struct AdminServiceHandler {
             response.memstoreBytes = UInt64(max(0, engine.globalMemStoreSize))
             response.memstoreLimit = UInt64(engine.configuration.flush.globalLimit)
             response.walFiles = UInt32(engine.wal.fileCount)
+            response.residentBytes = ProcessMemory.residentBytes() ?? 0
+            response.memoryLimit = UInt64(engine.configuration.memory)
+            for region in engine.onlineRegions {
+                response.readRequests += UInt64(region.readRequestCount)
+                response.writeRequests += UInt64(region.writeRequestCount)
+            }
             return response
         }
     }

@@ -16,8 +16,9 @@ extension ClientServiceHandler {
         if request.scannerID == 0 {
             guard request.hasScan else { throw ServerError(.invalidArgument, "a scan request needs a scan or a scanner id") }
             let region = try RegionServer.region(request.region, in: engine)
-            let scanner = try region.scanner(try request.scan.toScan())
-            let id = scanners.add(region: region, scanner: scanner)
+            let scan = try request.scan.toScan()
+            let scanner = try region.scanner(scan)
+            let id = scanners.add(region: region, scanner: scanner, scan: scan)
             entry = try scanners.checkOut(id, callSeq: 0)
         } else if request.closeScanner && request.numberOfRows == 0 {
             scanners.remove(request.scannerID)

@@ -145,7 +145,7 @@ extension Master {
 
     /// Evens out region counts: moves regions from the most to the least loaded live server until they
     /// differ by at most one. Returns how many moved.
-    public func balance() async throws -> Int {
+    public func balance(dryRun: Bool = false) async throws -> Int {
         try await procedures.withLock {
             let live = try await liveServers()
             guard live.count > 1 else { return 0 }
@@ -159,7 +159,7 @@ extension Master {
             while true {
                 guard let most = live.max(by: { (loads[$0] ?? 0) < (loads[$1] ?? 0) }), let least = live.min(by: { (loads[$0] ?? 0) < (loads[$1] ?? 0) }),
                       (loads[most] ?? 0) - (loads[least] ?? 0) > 1, let loc = movable[most]?.popLast() else { break }
-                try await relocate(loc, to: least)
+                if !dryRun { try await relocate(loc, to: least) }
                 loads[most, default: 0] -= 1
                 loads[least, default: 0] += 1
                 moved += 1

@@ -17,9 +17,11 @@ extension Master {
         state.withLock { $0.balancerChore = task }
     }
 
-    /// One balancer pass, unless regions are in transition (recovery, a split or a move is under way).
+    /// One balancer pass, unless the switch is off or regions are in transition (recovery, a split or a
+    /// move is under way).
     func balanceIfSettled() async {
         do {
+            guard try await isBalancerOn() else { return }
             let live = try await liveServers()
             let moving = try await regionsInTransition(live: live)
             guard moving.isEmpty else {

@@ -50,6 +50,9 @@ extension Master {
             let table = descriptor.name
             guard !table.isSystemTable else { throw ServerError(.invalidArgument, "cannot create a table in the system namespace '\(table.namespace)'") }
             try Self.validate(splitKeys: splitKeys)
+            guard try namespaces.exists(table.namespace) else {
+                throw ServerError(.namespaceNotFound, "namespace '\(table.namespace)' does not exist; create it first (create_namespace '\(table.namespace)')")
+            }
             if try await tableState(table) != nil { throw ServerError(.tableExists, "table \(table) already exists") }
             try writeDescriptor(descriptor)
             let regions = try await createRegions(descriptor, splitKeys: splitKeys)

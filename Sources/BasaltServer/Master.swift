@@ -64,6 +64,8 @@ public final class Master: Sendable {
     let state = Mutex(State())
     /// DDL, moves and balancing run one at a time.
     let procedures = AsyncLock()
+    /// Procedure ids handed to HBase clients (DDL is synchronous: each is finished when handed out).
+    let procedureCounter = Atomic<UInt64>(0)
 
     /// `fileSystem`: where the root lives (tests pass a crashable in-memory one).
     public init(
@@ -87,7 +89,7 @@ public final class Master: Sendable {
         let rpc: RPCServer
         do {
             rpc = try await RPCServer.start(
-                host: configuration.host, port: configuration.port, services: [MasterServiceHandler(master: self).service],
+                host: configuration.host, port: configuration.port, services: [MasterServiceHandler(master: self).service, HBaseMasterService(master: self).service],
                 limits: configuration.limits, logger: logger)
         } catch {
             throw ServerError(.io, "cannot serve on \(configuration.host):\(configuration.port): \(error)")

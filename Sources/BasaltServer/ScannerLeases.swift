@@ -13,14 +13,23 @@ final class ScannerLeases: Sendable {
         let id: UInt64
         let region: Region
         let scanner: RegionScanner
+        /// The scan it runs (where it stops, which way).
+        let scan: Scan
+        /// HBase's scan options fixed at open: bytes per call (0: the call's or the default) and cells
+        /// per result (0: whole rows).
+        let maxResultSize: Int
+        let batch: Int
         var nextCallSeq: UInt64 = 0
         var lastUsed: ContinuousClock.Instant
         var inUse = false
 
-        init(id: UInt64, region: Region, scanner: RegionScanner, now: ContinuousClock.Instant) {
+        init(id: UInt64, region: Region, scanner: RegionScanner, scan: Scan, maxResultSize: Int, batch: Int, now: ContinuousClock.Instant) {
             self.id = id
             self.region = region
             self.scanner = scanner
+            self.scan = scan
+            self.maxResultSize = maxResultSize
+            self.batch = batch
             lastUsed = now
         }
     }
@@ -30,6 +39,9 @@ final class ScannerLeases: Sendable {
         var nextId: UInt64 = 1
         var entries: [UInt64: Entry] = [:]
         var expired: Set<UInt64> = []
+        /// Scanners closed by their last call or by the client: a late call for one gets an empty answer,
+        /// as HBase 2 gives it.
+        var closed: Set<UInt64> = []
         var reaper: Task<Void, Never>?
     }
 
@@ -42,17 +54,31 @@ final class ScannerLeases: Sendable {
     var count: Int { state.withLock { $0.entries.count } }
 
     /// Registers a scanner; returns its id.
-    func add(region: Region, scanner: RegionScanner) -> UInt64 {
+    func add(region: Region, scanner: RegionScanner, scan: Scan, maxResultSize: Int = 0, batch: Int = 0) -> UInt64 {
         state.withLock { s in
             let id = s.nextId
             s.nextId += 1
-            s.entries[id] = Entry(id: id, region: region, scanner: scanner, now: .now)
+            s.entries[id] = Entry(id: id, region: region, scanner: scanner, scan: scan, maxResultSize: maxResultSize, batch: batch, now: .now)
             return id
         }
     }
 
-    /// Takes a scanner for one call, checking its lease and the call's sequence number.
-    func checkOut(_ id: UInt64, callSeq: UInt64) throws -> Entry {
+    /// Whether a scanner was closed (not expired) recently.
+    func wasClosed(_ id: UInt64) -> Bool {
+        state.withLock { $0.closed.contains(id) }
+    }
+
+    /// Restarts a scanner's lease without a call (HBase's `renew`); false when it is not open.
+    func renew(_ id: UInt64) -> Bool {
+        state.withLock { s in
+            guard let e = s.entries[id] else { return false }
+            if !e.inUse { e.lastUsed = .now }
+            return true
+        }
+    }
+
+    /// Takes a scanner for one call, checking its lease and the call's sequence number (when it has one).
+    func checkOut(_ id: UInt64, callSeq: UInt64?) throws -> Entry {
         try state.withLock { s in
             guard let e = s.entries[id] else {
                 if s.expired.contains(id) {
@@ -61,7 +87,7 @@ final class ScannerLeases: Sendable {
                 throw ServerError(.unknownScanner, "unknown scanner \(id): it was closed or never opened here")
             }
             guard !e.inUse else { throw ServerError(.outOfOrderScannerNextCall, "scanner \(id) is already serving a call") }
-            guard callSeq == e.nextCallSeq else {
+            if let callSeq, callSeq != e.nextCallSeq {
                 throw ServerError(.outOfOrderScannerNextCall, "scanner \(id) expected call \(e.nextCallSeq), got \(callSeq)")
             }
             if ContinuousClock.now - e.lastUsed > lease {
@@ -80,12 +106,18 @@ final class ScannerLeases: Sendable {
             e.inUse = false
             e.nextCallSeq += 1
             e.lastUsed = .now
-            if close { s.entries[e.id] = nil }
+            if close { Self.close(e.id, &s) }
         }
     }
 
     func remove(_ id: UInt64) {
-        _ = state.withLock { $0.entries.removeValue(forKey: id) }
+        state.withLock { Self.close(id, &$0) }
+    }
+
+    private static func close(_ id: UInt64, _ s: inout State) {
+        guard s.entries.removeValue(forKey: id) != nil else { return }
+        if s.closed.count >= maxRememberedExpired { s.closed.removeAll() }
+        s.closed.insert(id)
     }
 
     /// Closes scanners whose lease ran out, every half lease.

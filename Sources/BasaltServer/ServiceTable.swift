@@ -1,5 +1,6 @@
 import BasaltProtocol
 import BasaltStorage
+import NIOCore
 import NIOPosix
 import SwiftProtobuf
 
@@ -56,6 +57,30 @@ struct ServiceTable: RPCService {
                 }
                 do {
                     responder.reply(try body(request, try server.running().engine))
+                } catch {
+                    responder.fail(ServerError(error).rpcException)
+                }
+            }
+        }
+    }
+
+    /// A method that is blocking engine work and may carry cell blocks: `body` gets the call (its cell block)
+    /// and the responder (whether the connection takes cell blocks, and buffers), and returns the message
+    /// and the cell block to answer with.
+    mutating func addWithCells<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ method: some RawRepresentable<String>, on server: RegionServer,
+        _ body: @escaping @Sendable (Request, RPCCall, RPCResponder, StorageEngine) throws -> (Response, ByteBuffer?)
+    ) {
+        methods[method.rawValue] = { call, responder in
+            let request: Request
+            do throws(RPCException) { request = try call.request(Request.self) } catch { return responder.fail(error) }
+            server.handlerPool.submit { state in
+                guard case .active = state else {
+                    return responder.fail(ServerError(.serverNotRunning, "the region server is stopping").rpcException)
+                }
+                do {
+                    let (message, cells) = try body(request, call, responder, try server.running().engine)
+                    responder.reply(message, cellBlock: cells)
                 } catch {
                     responder.fail(ServerError(error).rpcException)
                 }

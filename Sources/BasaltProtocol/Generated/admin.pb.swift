@@ -343,6 +343,16 @@ public nonisolated struct Basalt_GetServerInfoResponse: Sendable {
 
   public var walFiles: UInt32 = 0
 
+  /// The process's resident memory, and the memory budget the engine was given (HBase's used and max heap).
+  public var residentBytes: UInt64 = 0
+
+  public var memoryLimit: UInt64 = 0
+
+  /// Requests served by the regions it holds now, since they opened.
+  public var readRequests: UInt64 = 0
+
+  public var writeRequests: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -917,7 +927,7 @@ nonisolated extension Basalt_GetServerInfoRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Basalt_GetServerInfoResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetServerInfoResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}server\0\u{3}info_port\0\u{3}memstore_bytes\0\u{3}memstore_limit\0\u{3}wal_files\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}server\0\u{3}info_port\0\u{3}memstore_bytes\0\u{3}memstore_limit\0\u{3}wal_files\0\u{3}resident_bytes\0\u{3}memory_limit\0\u{3}read_requests\0\u{3}write_requests\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -930,6 +940,10 @@ nonisolated extension Basalt_GetServerInfoResponse: SwiftProtobuf.Message, Swift
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.memstoreBytes) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.memstoreLimit) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.walFiles) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.residentBytes) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.memoryLimit) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.readRequests) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.writeRequests) }()
       default: break
       }
     }
@@ -955,6 +969,18 @@ nonisolated extension Basalt_GetServerInfoResponse: SwiftProtobuf.Message, Swift
     if self.walFiles != 0 {
       try visitor.visitSingularUInt32Field(value: self.walFiles, fieldNumber: 5)
     }
+    if self.residentBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.residentBytes, fieldNumber: 6)
+    }
+    if self.memoryLimit != 0 {
+      try visitor.visitSingularUInt64Field(value: self.memoryLimit, fieldNumber: 7)
+    }
+    if self.readRequests != 0 {
+      try visitor.visitSingularUInt64Field(value: self.readRequests, fieldNumber: 8)
+    }
+    if self.writeRequests != 0 {
+      try visitor.visitSingularUInt64Field(value: self.writeRequests, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -964,6 +990,10 @@ nonisolated extension Basalt_GetServerInfoResponse: SwiftProtobuf.Message, Swift
     if lhs.memstoreBytes != rhs.memstoreBytes {return false}
     if lhs.memstoreLimit != rhs.memstoreLimit {return false}
     if lhs.walFiles != rhs.walFiles {return false}
+    if lhs.residentBytes != rhs.residentBytes {return false}
+    if lhs.memoryLimit != rhs.memoryLimit {return false}
+    if lhs.readRequests != rhs.readRequests {return false}
+    if lhs.writeRequests != rhs.writeRequests {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -161,3 +161,26 @@ extension HBaseRegionInfo {
         return RegionInfo(table: table, startKey: Array(startKey), endKey: Array(endKey), regionId: Int64(bitPattern: regionID))
     }
 }
+
+extension HBaseNamespaceDescriptor {
+    public init(_ d: NamespaceDescriptor) {
+        self.init()
+        name = Data(d.name.utf8)
+        configuration = d.configuration.sorted { $0.key < $1.key }.map { key, value in
+            var pair = HBaseNameStringPair()
+            pair.name = key
+            pair.value = value
+            return pair
+        }
+    }
+
+    public func toDescriptor() throws(ProtocolError) -> NamespaceDescriptor {
+        do {
+            return try NamespaceDescriptor(
+                name: String(decoding: name, as: UTF8.self),
+                configuration: Dictionary(configuration.map { ($0.name, $0.value) }, uniquingKeysWith: { _, b in b }))
+        } catch {
+            throw ProtocolError(.malformedRequest, "\(error)")
+        }
+    }
+}

@@ -61,8 +61,12 @@ public final class RPCClientConnection: Sendable {
 
     public var isActive: Bool { channel.isActive }
 
-    /// Sends one call and waits for its answer: the response message's bytes and the cell block.
-    public func call(_ method: String, _ request: some SwiftProtobuf.Message, cellBlock: ByteBuffer? = nil) async throws -> RPCReply {
+    /// Sends one call and waits for its answer: the response message's bytes and the cell block. With a
+    /// `timeout`, a call not answered in time fails with a retryable `.connection` error (the answer, if it
+    /// comes later, is dropped).
+    public func call(
+        _ method: String, _ request: some SwiftProtobuf.Message, cellBlock: ByteBuffer? = nil, timeout: Duration? = nil
+    ) async throws -> RPCReply {
         let id = nextCallId.add(1, ordering: .relaxed).oldValue
         var frame = channel.allocator.buffer(capacity: 64 + (cellBlock?.readableBytes ?? 0))
         try RPCFraming.writeRequest(callId: id, method: method, param: request, cellBlock: cellBlock, into: &frame)
@@ -73,13 +77,21 @@ public final class RPCClientConnection: Sendable {
         channel.writeAndFlush(RPCClientHandler.Outbound(id: id, frame: frame, promise: promise)).whenFailure { error in
             promise.fail(ProtocolError(.connection, "cannot send to \(peer): \(error)"))
         }
+        if let timeout {
+            let expiry = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.inNanoseconds)) {
+                promise.fail(ProtocolError(.connection, "\(method) to \(peer) had no answer within \(timeout)"))
+            }
+            promise.futureResult.whenComplete { _ in expiry.cancel() }
+        }
         let response = try await promise.futureResult.get()
         return RPCReply(method: method, message: response.message, cellBlock: response.cellBlock)
     }
 
     /// Sends one call and decodes its answer as `M`.
-    public func call<M: SwiftProtobuf.Message>(_ method: String, _ request: some SwiftProtobuf.Message, returning: M.Type) async throws -> M {
-        try await call(method, request).message(M.self)
+    public func call<M: SwiftProtobuf.Message>(
+        _ method: String, _ request: some SwiftProtobuf.Message, returning: M.Type, timeout: Duration? = nil
+    ) async throws -> M {
+        try await call(method, request, timeout: timeout).message(M.self)
     }
 
     /// Closes the connection; calls in flight fail with `.connection`.

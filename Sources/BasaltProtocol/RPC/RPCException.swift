@@ -64,6 +64,7 @@ public enum HBaseExceptionClass {
     public static let callQueueTooBig = "org.apache.hadoop.hbase.CallQueueTooBigException"
     public static let unsupportedOperation = "java.lang.UnsupportedOperationException"
     public static let illegalArgument = "java.lang.IllegalArgumentException"
+    public static let constraint = "org.apache.hadoop.hbase.constraint.ConstraintException"
     public static let corruptHFile = "org.apache.hadoop.hbase.io.hfile.CorruptHFileException"
     /// Basalt's answer from a master that is not the active one (HBase's clients treat it as an
     /// `IOException` and find the active master again).
