@@ -14,7 +14,7 @@ public enum RPCServiceName: String, Sendable, CaseIterable {
 
 /// Native RPC connections to servers, one per server and service, opened on first use (callers asking at
 /// once share one dial) and kept until `forget` (after a failure) or `closeAll`. A connection found closed
-/// is dialled again. Used by the masters, the region servers and the client. Safe to share across tasks.
+/// is dialled again. Lock order: `connections` before `open`. Used by the masters, the region servers and the client. Safe to share across tasks.
 public final class ServerConnections: Sendable {
     private struct Key: Hashable {
         let server: String
@@ -22,6 +22,8 @@ public final class ServerConnections: Sendable {
     }
 
     private let connections = Mutex<[Key: Task<RPCClientConnection, any Error>]>([:])
+    /// Connections already open, for the common case: a call finds its connection without waiting on a task.
+    private let open = Mutex<[Key: RPCClientConnection]>([:])
     private let limits: RPCLimits
     private let connectTimeout: Duration
 
@@ -33,6 +35,7 @@ public final class ServerConnections: Sendable {
     /// An open connection to `service` on `server`.
     public func connection(_ server: ServerName, _ service: RPCServiceName) async throws -> RPCClientConnection {
         let key = Key(server: server.hostAndPort, service: service)
+        if let ready = open.withLock({ $0[key] }), ready.isActive { return ready }
         let (limits, timeout) = (limits, connectTimeout)
         for _ in 0..<2 {
             let dial = connections.withLock { all in
@@ -46,7 +49,10 @@ public final class ServerConnections: Sendable {
             }
             do {
                 let connection = try await dial.value
-                if connection.isActive { return connection }
+                if connection.isActive {
+                    open.withLock { $0[key] = connection }
+                    return connection
+                }
             } catch {
                 drop(key, ifStill: dial)
                 throw error
@@ -60,6 +66,7 @@ public final class ServerConnections: Sendable {
     private func drop(_ key: Key, ifStill dial: Task<RPCClientConnection, any Error>) {
         let removed = connections.withLock { all -> Task<RPCClientConnection, any Error>? in
             guard all[key] == dial else { return nil }
+            open.withLock { _ = $0.removeValue(forKey: key) }
             return all.removeValue(forKey: key)
         }
         if let removed { Task { await (try? removed.value)?.close() } }
@@ -82,6 +89,7 @@ public final class ServerConnections: Sendable {
         let host = server.hostAndPort
         let dropped = connections.withLock { all -> [Task<RPCClientConnection, any Error>] in
             let keys = all.keys.filter { $0.server == host }
+            open.withLock { o in for k in keys { o.removeValue(forKey: k) } }
             return keys.compactMap { all.removeValue(forKey: $0) }
         }
         for dial in dropped { Task { await (try? dial.value)?.close() } }
@@ -89,7 +97,10 @@ public final class ServerConnections: Sendable {
 
     public func closeAll() async {
         let all = connections.withLock { c in
-            defer { c.removeAll() }
+            defer {
+                c.removeAll()
+                open.withLock { $0.removeAll() }
+            }
             return Array(c.values)
         }
         for dial in all { await (try? await dial.value)?.close() }

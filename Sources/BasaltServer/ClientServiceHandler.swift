@@ -7,7 +7,7 @@ import BasaltStorage
 enum ClientServiceHandler {
     static func service(_ server: RegionServer) -> ServiceTable {
         var table = ServiceTable(.basaltClient)
-        table.add(BasaltClientServiceMethod.get, on: server) { (request: Basalt_GetRequest, engine) in
+        table.add(BasaltClientServiceMethod.get, on: server, grouped: true) { (request: Basalt_GetRequest, engine) in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_GetResponse()
             response.result = try get(request.get, on: region)
@@ -27,7 +27,7 @@ enum ClientServiceHandler {
             return response
         }
         let scanners = server.scanners
-        table.add(BasaltClientServiceMethod.scan, on: server) { (request: Basalt_ScanRequest, engine) in
+        table.add(BasaltClientServiceMethod.scan, on: server, grouped: true) { (request: Basalt_ScanRequest, engine) in
             try scan(request, scanners: scanners, engine: engine)
         }
         return table

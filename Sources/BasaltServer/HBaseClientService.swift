@@ -11,7 +11,7 @@ import NIOCore
 enum HBaseClientService {
     static func service(_ server: RegionServer) -> ServiceTable {
         var table = ServiceTable(.hbaseClient)
-        table.addWithCells(HBaseClientServiceMethod.get, on: server) { (request: HBaseGetRequest, _, responder, engine) in
+        table.addWithCells(HBaseClientServiceMethod.get, on: server, grouped: true) { (request: HBaseGetRequest, _, responder, engine) in
             try get(request, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
         table.addWithCells(HBaseClientServiceMethod.mutate, on: server) { (request: HBaseMutateRequest, call, responder, engine) in
@@ -23,7 +23,7 @@ enum HBaseClientService {
             return try multi(request, block: &block, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
         let scanners = server.scanners
-        table.addWithCells(HBaseClientServiceMethod.scan, on: server) { (request: HBaseScanRequest, _, responder, engine) in
+        table.addWithCells(HBaseClientServiceMethod.scan, on: server, grouped: true) { (request: HBaseScanRequest, _, responder, engine) in
             try scan(request, scanners: scanners, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
         return table

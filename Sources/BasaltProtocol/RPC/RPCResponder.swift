@@ -20,21 +20,44 @@ public struct RPCResponder: Sendable {
     public func makeBuffer(capacity: Int = 256) -> ByteBuffer { channel.allocator.buffer(capacity: capacity) }
 
     public func reply(_ message: some SwiftProtobuf.Message, cellBlock: ByteBuffer? = nil) {
-        var out = channel.allocator.buffer(capacity: 64 + (cellBlock?.readableBytes ?? 0))
-        do {
-            try RPCFraming.writeResponse(callId: callId, result: message, cellBlock: cellBlock, into: &out)
-        } catch {
-            fail(RPCException(HBaseExceptionClass.ioException, "the response does not encode: \(error)", doNotRetry: false))
-            return
-        }
-        channel.writeAndFlush(out, promise: nil)
+        send([frame(message, cellBlock: cellBlock)])
     }
 
     public func fail(_ exception: RPCException) {
+        send([frame(exception)])
+    }
+
+    /// The frame answering with `message` (an `IOException` if it does not encode), for `send`.
+    public func frame(_ message: some SwiftProtobuf.Message, cellBlock: ByteBuffer? = nil) -> ByteBuffer {
+        var out = channel.allocator.buffer(capacity: 64 + (cellBlock?.readableBytes ?? 0))
+        do {
+            try RPCFraming.writeResponse(callId: callId, result: message, cellBlock: cellBlock, into: &out)
+            return out
+        } catch {
+            return frame(RPCException(HBaseExceptionClass.ioException, "the response does not encode: \(error)", doNotRetry: false))
+        }
+    }
+
+    /// The frame answering with `exception`, for `send`.
+    public func frame(_ exception: RPCException) -> ByteBuffer {
         var out = channel.allocator.buffer(capacity: 128 + exception.message.utf8.count)
         // An exception always encodes (no required fields are missing).
-        if (try? RPCFraming.writeResponse(callId: callId, result: nil, exception: exception.proto, into: &out)) != nil {
-            channel.writeAndFlush(out, promise: nil)
+        try? RPCFraming.writeResponse(callId: callId, result: nil, exception: exception.proto, into: &out)
+        return out
+    }
+
+    /// Writes answers of this responder's connection (its own and others' of the same connection) with
+    /// one flush: one wake of the event loop and one system call for all of them.
+    public func send(_ frames: [ByteBuffer]) {
+        let channel = channel
+        if channel.eventLoop.inEventLoop {
+            for f in frames { channel.write(f, promise: nil) }
+            channel.flush()
+        } else {
+            channel.eventLoop.execute {
+                for f in frames { channel.write(f, promise: nil) }
+                channel.flush()
+            }
         }
     }
 }

@@ -2,7 +2,8 @@ import Logging
 import NIOCore
 
 /// A server connection after its preamble: picks the service the connection header names, then hands
-/// each call to it with a responder. Calls run concurrently; their answers go out as they finish. A
+/// the calls of each read to it with a responder each. Calls run concurrently; their answers go out as
+/// they finish. A
 /// frame that cannot be read as a call, a wrong preamble, a frame over the size limit or an unknown
 /// service is answered with HBase's exception and the connection closes; other connections go on.
 /// Confined to its channel's event loop.
@@ -16,6 +17,8 @@ final class RPCServerHandler: ChannelInboundHandler {
     private var cellBlocks = false
     private var user = ""
     private var peer = "?"
+    /// Calls of the read under way, handed to the service together when it completes.
+    private var batch: [(call: RPCCall, responder: RPCResponder)] = []
 
     init(services: [String: any RPCService], logger: Logger) {
         self.services = services
@@ -62,8 +65,20 @@ final class RPCServerHandler: ChannelInboundHandler {
             let call = RPCCall(
                 id: request.header.callID, method: request.header.methodName, param: request.param, cellBlock: request.cellBlock,
                 peer: peer, user: user)
-            service.handle(call, responder: responder)
+            batch.append((call, responder))
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let service, !batch.isEmpty {
+            if batch.count == 1 {
+                service.handle(batch[0].call, responder: batch[0].responder)
+            } else {
+                service.handle(batch: batch)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

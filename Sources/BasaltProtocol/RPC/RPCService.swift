@@ -11,6 +11,16 @@ public protocol RPCService: Sendable {
     /// must not block (engine work goes to a handler thread, master work to a task). A method the service
     /// does not know is answered with `UnknownProtocolException`.
     func handle(_ call: RPCCall, responder: RPCResponder)
+    /// Answers the calls that one read of a connection brought, in their order of arrival. Called on the
+    /// connection's event loop, like `handle`. A service may run them together (one thread woken, one
+    /// write for their answers); by default each goes to `handle`.
+    func handle(batch: [(call: RPCCall, responder: RPCResponder)])
+}
+
+extension RPCService {
+    public func handle(batch: [(call: RPCCall, responder: RPCResponder)]) {
+        for (call, responder) in batch { handle(call, responder: responder) }
+    }
 }
 
 /// One call as a service receives it: the method's name, the request message's bytes (decode them with
