@@ -175,13 +175,21 @@ public final class ZooKeeperCoordination: Coordination {
         try await read(layout.master)?.data
     }
 
+    /// The cluster's id from `hbaseid` (`PBUF` + `ClusterId`, as HBase writes it), created when missing.
     public func clusterId() async throws -> String {
-        if let existing = try await read(layout.clusterId) { return String(decoding: existing.data, as: UTF8.self) }
+        if let existing = try await read(layout.clusterId) { return try Self.clusterId(existing.data) }
         try await ensureLayout()
         do {
-            try await client.create(layout.clusterId, data: Array(UUID().uuidString.lowercased().utf8))
+            try await client.create(layout.clusterId, data: ClusterIdZNode.encode(UUID().uuidString.lowercased()))
         } catch let e as CoordinationError where e.kind == .nodeExists {}
-        return String(decoding: try await client.getData(layout.clusterId).data, as: UTF8.self)
+        return try Self.clusterId(try await client.getData(layout.clusterId).data)
+    }
+
+    private static func clusterId(_ data: [UInt8]) throws -> String {
+        guard let id = ClusterIdZNode.decode(data) else {
+            throw CoordinationError(.dataInconsistency, path: "hbaseid", "the cluster id znode does not hold a ClusterId message")
+        }
+        return id
     }
 
     public func sessionStates() -> AsyncStream<SessionState> {

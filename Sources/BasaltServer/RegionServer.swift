@@ -99,7 +99,7 @@ public final class RegionServer: Sendable {
         do {
             rpc = try await RPCServer.start(
                 host: configuration.host, port: configuration.port,
-                services: [ClientServiceHandler.service(self), AdminServiceHandler(server: self).service, HBaseClientService.service(self)], limits: configuration.limits,
+                services: [ClientServiceHandler.service(self), AdminServiceHandler(server: self).service, HBaseClientService.service(self), HBaseAdminService.service(self)], limits: configuration.limits,
                 logger: logger)
         } catch {
             try? await handlerPool.shutdownGracefully()

@@ -1,4 +1,4 @@
-import BasaltCoordination
+@testable import BasaltCoordination
 import BasaltCore
 import BasaltTestSupport
 import Foundation
@@ -133,5 +133,19 @@ struct CoordinationTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record("condition not met within 15 s")
+    }
+}
+
+/// The `hbaseid` znode in HBase's form, and the bare id of older Basalt.
+@Suite struct ClusterIdZNodeTests {
+    @Test func hbasesFormAndTheLegacyOne() throws {
+        let id = "8a1d5f3e-3c2b-4b7e-9a6f-0123456789ab"
+        let bytes = ClusterIdZNode.encode(id)
+        // PBUF, field 1 (length-delimited), 36 bytes, the id.
+        #expect(Array(bytes.prefix(6)) == Array("PBUF".utf8) + [0x0A, 36])
+        #expect(Array(bytes.dropFirst(6)) == Array(id.utf8))
+        #expect(ClusterIdZNode.decode(bytes) == id)
+        #expect(ClusterIdZNode.decode(Array(id.utf8)) == id)
+        #expect(ClusterIdZNode.decode(Array("PBUF".utf8) + [0x0A, 99, 0x41]) == nil)
     }
 }
