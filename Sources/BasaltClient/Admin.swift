@@ -41,7 +41,7 @@ public struct ClusterStatus: Sendable, Hashable {
 public struct Admin: Sendable {
     let connection: Connection
 
-    private func master<T: Sendable>(_ body: (BasaltMasterServiceCalls) async throws -> T) async throws -> T {
+    func master<T: Sendable>(_ body: (BasaltMasterServiceCalls) async throws -> T) async throws -> T {
         try await connection.retrying({
             let m = try await connection.masterLocation()
             do {
@@ -165,10 +165,20 @@ public struct Admin: Sendable {
         _ = try await master { try await $0.moveRegion(request) }
     }
 
-    /// Evens out region counts across live servers; returns how many regions moved.
+    /// Evens out region counts across live servers; returns how many regions moved, or nil when the
+    /// balancer switch is off (nothing moves then).
     @discardableResult
-    public func balance() async throws -> Int {
-        Int(try await master { try await $0.balance(Basalt_BalanceRequest()) }.moved)
+    public func balance() async throws -> Int? {
+        let r = try await master { try await $0.balance(Basalt_BalanceRequest()) }
+        return r.ran ? Int(r.moved) : nil
+    }
+
+    /// Turns the balancer on or off (HBase's `balance_switch`); returns whether it was on.
+    @discardableResult
+    public func setBalancer(on: Bool) async throws -> Bool {
+        var request = Basalt_BalancerSwitchRequest()
+        request.on = on
+        return try await master { try await $0.setBalancerSwitch(request) }.previous
     }
 
     /// Splits the region holding `splitPoint` there, or, with no point, every region of the table at its

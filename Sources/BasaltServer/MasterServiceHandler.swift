@@ -22,11 +22,16 @@ struct MasterServiceHandler {
         table.add(BasaltMasterServiceMethod.balance, balance)
         table.add(BasaltMasterServiceMethod.clusterStatus, clusterStatus)
         table.add(BasaltMasterServiceMethod.requestSplit, requestSplit)
+        table.add(BasaltMasterServiceMethod.setBalancerSwitch, setBalancerSwitch)
+        table.add(BasaltMasterServiceMethod.createNamespace, createNamespace)
+        table.add(BasaltMasterServiceMethod.modifyNamespace, modifyNamespace)
+        table.add(BasaltMasterServiceMethod.deleteNamespace, deleteNamespace)
+        table.add(BasaltMasterServiceMethod.listNamespaces, listNamespaces)
         return table
     }
 
     /// The master's work; failures leave as `ServerError`s.
-    private func serve<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    func serve<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {
@@ -149,7 +154,9 @@ struct MasterServiceHandler {
     func balance(request: Basalt_BalanceRequest) async throws -> Basalt_BalanceResponse {
         try await serve {
             var r = Basalt_BalanceResponse()
+            guard try await master.isBalancerOn() else { return r }
             r.moved = UInt32(try await master.balance())
+            r.ran = true
             return r
         }
     }

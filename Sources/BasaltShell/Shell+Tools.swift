@@ -69,7 +69,10 @@ extension Shell {
 
     func balancer(_ a: [ShellValue]) async throws -> ShellValue? {
         try expect(a, 0...1)
-        let moved = try await connection.admin().balance()
+        guard let moved = try await connection.admin().balance() else {
+            write("Balancer did not run: the balancer is switched off (balance_switch true turns it on)\n")
+            return .bool(false)
+        }
         write("Balancer ran\n")
         write("Moves calculated: \(moved), moves executed: \(moved)\n")
         return .bool(true)

@@ -1,5 +1,6 @@
 import BasaltClient
 import BasaltCore
+import BasaltProtocol
 import Foundation
 
 /// The HBase shell's evaluator: runs commands written in its syntax against a cluster through one
@@ -183,6 +184,13 @@ public actor Shell {
         case "merge_region": return try await mergeRegion(a)
         case "move": return try await move(a)
         case "balancer": return try await balancer(a)
+        case "balance_switch": return try await balanceSwitch(a)
+        case "create_namespace": return try await createNamespace(a)
+        case "alter_namespace": return try await alterNamespace(a)
+        case "drop_namespace": return try await dropNamespace(a)
+        case "describe_namespace": return try await describeNamespace(a)
+        case "list_namespace": return try await listNamespace(a)
+        case "list_namespace_tables": return try await listNamespaceTables(a)
         case "zk_dump": return try await zkDump(a)
         case "wal_roll": return try await walRoll(a)
         default: throw ShellError(.unknownName, "NoMethodError (undefined method `\(name)' for main:Object)")
@@ -220,6 +228,9 @@ public actor Shell {
             }
         case "INVALID_ARGUMENT":
             return ShellError(.cluster, "IllegalArgumentException: \(e.message)")
+        case ServerErrorKind.namespaceNotFound.rawValue:
+            let namespace = args.first?.bytes.map { String(decoding: $0, as: UTF8.self) }.map { $0.split(separator: ":").first.map(String.init) ?? $0 }
+            return ShellError(.cluster, "Unknown namespace \(namespace ?? "?")!")
         default: break
         }
         return ShellError(.cluster, "\(e.exceptionName): \(e.message)", retryable: e.isRetryable)

@@ -11,6 +11,7 @@ public enum ShellCommands {
     public static let groups: [(name: String, about: String)] = [
         ("general", "Cluster-wide information."),
         ("ddl", "Tables: create, change, list and remove them."),
+        ("namespace", "Namespaces, HBase's groups of tables: create, change, list and remove them."),
         ("dml", "Rows: write, read, scan, count and delete."),
         ("tools", "Operations on regions and servers: flush, compact, split, merge, move, balance."),
     ]
@@ -244,8 +245,42 @@ public enum ShellCommands {
               hbase> move 'ENCODED_REGION_NAME', 'host,16020,1700000000000'
             """),
         .init(name: "balancer", group: "tools", help: """
-            Even out the number of regions on each live server; true when the balancer ran.
+            Even out the number of regions on each live server; true when the balancer ran (false while
+            balance_switch has turned it off).
               hbase> balancer
+            """),
+        .init(name: "balance_switch", group: "tools", help: """
+            Turn the balancer on or off (the chore and the balancer command); prints the previous state.
+            The switch survives a restart of the master.
+              hbase> balance_switch false
+              hbase> balance_switch true
+            """),
+        .init(name: "create_namespace", group: "namespace", help: """
+            Create a namespace, optionally with configuration.
+              hbase> create_namespace 'ns1'
+              hbase> create_namespace 'ns1', {'PROPERTY_NAME' => 'PROPERTY_VALUE'}
+            """),
+        .init(name: "alter_namespace", group: "namespace", help: """
+            Set or remove a namespace's configuration.
+              hbase> alter_namespace 'ns1', {METHOD => 'set', 'PROPERTY_NAME' => 'PROPERTY_VALUE'}
+              hbase> alter_namespace 'ns1', {METHOD => 'unset', NAME => 'PROPERTY_NAME'}
+            """),
+        .init(name: "drop_namespace", group: "namespace", help: """
+            Drop a namespace; it must hold no tables.
+              hbase> drop_namespace 'ns1'
+            """),
+        .init(name: "describe_namespace", group: "namespace", help: """
+            Show a namespace and its configuration.
+              hbase> describe_namespace 'ns1'
+            """),
+        .init(name: "list_namespace", group: "namespace", help: """
+            List the namespaces, optionally only those whose name matches a regular expression.
+              hbase> list_namespace
+              hbase> list_namespace 'abc.*'
+            """),
+        .init(name: "list_namespace_tables", group: "namespace", help: """
+            List the tables of a namespace.
+              hbase> list_namespace_tables 'ns1'
             """),
         .init(name: "zk_dump", group: "tools", help: """
             Show what the coordination service holds for this cluster: masters, region servers, meta.

@@ -130,4 +130,5 @@ import Testing
     @Test func tools() async throws { try await Self.run(script: "tools") }
     @Test func errors() async throws { try await Self.run(script: "errors") }
     @Test func general() async throws { try await Self.run(script: "general") }
+    @Test func namespaces() async throws { try await Self.run(script: "namespaces") }
 }

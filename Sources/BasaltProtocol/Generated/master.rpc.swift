@@ -16,6 +16,11 @@ public enum BasaltMasterServiceMethod: String, Sendable, CaseIterable {
     case balance = "Balance"
     case clusterStatus = "ClusterStatus"
     case requestSplit = "RequestSplit"
+    case setBalancerSwitch = "SetBalancerSwitch"
+    case createNamespace = "CreateNamespace"
+    case modifyNamespace = "ModifyNamespace"
+    case deleteNamespace = "DeleteNamespace"
+    case listNamespaces = "ListNamespaces"
 }
 
 /// Calls of `BasaltMasterService` over one native RPC connection. A value type; safe to share.
@@ -80,5 +85,25 @@ public struct BasaltMasterServiceCalls: Sendable {
 
     public func requestSplit(_ request: Basalt_RequestSplitRequest) async throws -> Basalt_RequestSplitResponse {
         try await connection.call(BasaltMasterServiceMethod.requestSplit.rawValue, request, returning: Basalt_RequestSplitResponse.self)
+    }
+
+    public func setBalancerSwitch(_ request: Basalt_BalancerSwitchRequest) async throws -> Basalt_BalancerSwitchResponse {
+        try await connection.call(BasaltMasterServiceMethod.setBalancerSwitch.rawValue, request, returning: Basalt_BalancerSwitchResponse.self)
+    }
+
+    public func createNamespace(_ request: Basalt_Namespace) async throws -> Basalt_NamespaceResponse {
+        try await connection.call(BasaltMasterServiceMethod.createNamespace.rawValue, request, returning: Basalt_NamespaceResponse.self)
+    }
+
+    public func modifyNamespace(_ request: Basalt_Namespace) async throws -> Basalt_NamespaceResponse {
+        try await connection.call(BasaltMasterServiceMethod.modifyNamespace.rawValue, request, returning: Basalt_NamespaceResponse.self)
+    }
+
+    public func deleteNamespace(_ request: Basalt_NamespaceName) async throws -> Basalt_NamespaceResponse {
+        try await connection.call(BasaltMasterServiceMethod.deleteNamespace.rawValue, request, returning: Basalt_NamespaceResponse.self)
+    }
+
+    public func listNamespaces(_ request: Basalt_ListNamespacesRequest) async throws -> Basalt_ListNamespacesResponse {
+        try await connection.call(BasaltMasterServiceMethod.listNamespaces.rawValue, request, returning: Basalt_ListNamespacesResponse.self)
     }
 }
