@@ -98,7 +98,8 @@ import Testing
     }
 
     @Test func scannersCloseWithTheirConnectionAndWhenIdle() async throws {
-        try await withGateway({ $0.scannerTimeout = .milliseconds(400) }) { server, _ in
+        // A timeout of 1 s and calls every 250 ms: a loaded CI machine has 750 ms of slack per call.
+        try await withGateway({ $0.scannerTimeout = .milliseconds(1000) }) { server, _ in
             let open = ThriftStruct([1: T.bin("sc"), 2: .structure(ThriftStruct())])
             try await ThriftClient.withConnection(port: server.port) { c in
                 try await c.call("createTable", ThriftStruct([1: T.bin("sc"), 2: .list(.structure, [T.family("f:")])]))
@@ -112,13 +113,13 @@ import Testing
             try await ThriftClient.withConnection(port: server.port) { c in
                 let id = try await c.call("scannerOpenWithScan", open) ?? .i32(-1)
                 #expect(T.rows(try await c.call("scannerGetList", ThriftStruct([1: id, 2: .i32(2)]))).count == 2)
-                // A scanner in use is kept while its client keeps calling...
-                for _ in 0..<4 {
-                    try await Task.sleep(for: .milliseconds(150))
+                // A scanner in use is kept while its client keeps calling, longer than the timeout...
+                for _ in 0..<6 {
+                    try await Task.sleep(for: .milliseconds(250))
                     #expect(T.rows(try await c.call("scannerGetList", ThriftStruct([1: id, 2: .i32(1)]))).count == 1)
                 }
                 // ...and reclaimed once it sits idle past the timeout.
-                try await Task.sleep(for: .milliseconds(1500))
+                try await Task.sleep(for: .milliseconds(3000))
                 #expect(await server.scannerCount() == 0)
                 await #expect(throws: ThriftError(.illegalArgument, "scanner ID is invalid")) {
                     try await c.call("scannerGetList", ThriftStruct([1: id, 2: .i32(1)]))
