@@ -236,4 +236,46 @@ import Testing
             #expect(try await c.call("Get", get, returning: HBaseGetResponse.self).result.cell.isEmpty)
         }
     }
+
+    @Test func badRequestsAreRefusedAndChangeNothing() async throws {
+        try await Self.withRegion { _, c, info in
+            try await Self.put(c, info, "keep", "v")
+            // A request missing its required fields, one naming a family the table lacks, a delete with
+            // no row: each refused as HBase refuses it, none retried.
+            // (Bytes that are no MutateRequest: field 1 holds a string where a RegionSpecifier belongs.)
+            var notAMutate = HBaseNameStringPair()
+            notAMutate.name = "\u{01}garbage"
+            notAMutate.value = "x"
+            do {
+                _ = try await c.call("Mutate", notAMutate)
+                Issue.record("a request that is no MutateRequest was accepted")
+            } catch {
+                #expect(Self.remoteClass(error) == HBaseExceptionClass.doNotRetry)
+                #expect((error as? ProtocolError)?.doNotRetry == true)
+            }
+            var p = Put(row: b("bad"))
+            p.add(family: b("nope"), qualifier: b("q"), value: b("v"))
+            var wrongFamily = HBaseMutateRequest()
+            wrongFamily.region = Self.spec(info)
+            wrongFamily.mutation = HBaseMutationProto(put: p)
+            do {
+                _ = try await c.call("Mutate", wrongFamily)
+                Issue.record("a put to a missing family was accepted")
+            } catch {
+                #expect(Self.remoteClass(error) == HBaseExceptionClass.noSuchColumnFamily)
+            }
+            var noRow = HBaseMutateRequest()
+            noRow.region = Self.spec(info)
+            noRow.mutation.mutateType = .delete
+            await #expect(throws: ProtocolError.self) { try await c.call("Mutate", noRow) }
+
+            // What was stored is all there is, and the connection still serves.
+            var all = HBaseScanRequest()
+            all.region = Self.spec(info)
+            all.scan = try HBaseScan(Scan())
+            all.numberOfRows = 100
+            let rows = try await c.call("Scan", all, returning: HBaseScanResponse.self).results
+            #expect(rows.map { String(decoding: $0.cell.first?.row ?? Data(), as: UTF8.self) } == ["keep"])
+        }
+    }
 }
