@@ -10,6 +10,11 @@ public enum RPCServiceName: String, Sendable, CaseIterable {
     case hbaseClient = "ClientService"
     case hbaseAdmin = "AdminService"
     case hbaseMaster = "MasterService"
+
+    /// The data path's services, whose calls answer quickly (gets, mutations, scan batches): only they are
+    /// bounded by `hbase.rpc.timeout`. Admin and master calls may run long (a compaction, a table with many
+    /// regions), as HBase's procedures do.
+    public var boundedByCallTimeout: Bool { self == .basaltClient || self == .hbaseClient }
 }
 
 /// Native RPC connections to servers, one per server and service, opened on first use (callers asking at
@@ -42,7 +47,8 @@ public final class ServerConnections: Sendable {
                 if let existing = all[key] { return existing }
                 let dial = Task {
                     try await RPCClientConnection.connect(
-                        host: server.host, port: server.port, service: service.rawValue, limits: limits, connectTimeout: timeout)
+                        host: server.host, port: server.port, service: service.rawValue, limits: limits, connectTimeout: timeout,
+                        callTimeout: service.boundedByCallTimeout ? limits.callTimeout : nil)
                 }
                 all[key] = dial
                 return dial

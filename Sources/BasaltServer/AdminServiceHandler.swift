@@ -83,7 +83,7 @@ struct AdminServiceHandler {
         let root = server.configuration.root
         let logger = server.logger
         return try await server.blocking { _ in
-            let outcome = try WALSplitter.splitFile(fileSystem: server.fileSystem, root: root, folder: request.folder, file: request.file, logger: logger)
+            let outcome = try WALSplitter.splitFile(fileSystem: server.fileSystem, root: root, folder: request.folder, file: request.file, unsyncedTail: request.unsyncedTail, logger: logger)
             server.walFilesSplitCounter.add(outcome.files, ordering: .relaxed)
             var response = Basalt_SplitWALResponse()
             response.entries = UInt64(outcome.entries)

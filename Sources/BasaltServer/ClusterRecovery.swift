@@ -111,14 +111,24 @@ enum ClusterRecovery {
             case .enabled, .enabling:
                 let stranded = locations.filter { loc in loc.state != "OPEN" || loc.server.map { live.contains($0) } != true }
                 if !stranded.isEmpty { logger.info("opening regions", metadata: ["table": "\(table)", "regions": "\(stranded.count)"]) }
+                // Targets are chosen one by one (each pick counts toward the next), then the regions open
+                // all at once: each open replays its region's edits and records itself in meta, on its own.
+                var plan: [(RegionInfo, ServerName)] = []
                 for loc in stranded {
                     let server = loc.server.flatMap { live.contains($0) ? $0 : nil }
                     if loc.state == "CLOSING", let server { try await cluster.closeRegion(loc.region, on: server) }
                     let target = try (loc.state == "OPENING" ? server : nil) ?? leastLoaded(live, loads)
-                    try await open(loc.region, on: target, in: cluster)
+                    plan.append((loc.region, target))
                     loads[target, default: 0] += 1
-                    opened += 1
                 }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (i, (region, target)) in plan.enumerated() {
+                        if i >= Self.parallelOpens { try await group.next() }
+                        group.addTask { try await open(region, on: target, in: cluster) }
+                    }
+                    try await group.waitForAll()
+                }
+                opened += plan.count
                 if state == .enabling { try await cluster.recordTableState(table, .enabled) }
             case .disabling:
                 for loc in locations where loc.state != "CLOSED" {
@@ -134,6 +144,9 @@ enum ClusterRecovery {
     }
 
     /// Opens a region on `target` as one recorded transition: OPENING (with the target) → open → OPEN.
+    /// How many regions one recovery opens at once.
+    static let parallelOpens = 16
+
     static func open(_ region: RegionInfo, on target: ServerName, in cluster: some RecoveryCluster) async throws {
         try await cluster.recordInMeta(.init(region: region, server: target, state: "OPENING"))
         let seq = try await cluster.openRegion(region, on: target)

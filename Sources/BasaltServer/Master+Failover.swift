@@ -21,6 +21,7 @@ extension Master {
                     guard let self, !self.isStopped else { return }
                     let now = Set(children)
                     defer { previous = now }
+                    await self.learnStorageClients(now)
                     // The first listing may already miss a server that died since start-up recovery.
                     if let previous, previous.isSubset(of: now) {
                         if previous != now, self.configuration.balanceOnJoin { await self.balanceForNewServers(now.subtracting(previous).sorted()) }
@@ -81,6 +82,25 @@ extension Master {
     /// Backup masters waiting under `backup-masters/`.
     func backupMasters() async throws -> [ServerName] {
         try await coordination.children(coordination.layout.backupMasters).compactMap { try? ServerName(parsing: $0) }.sorted { $0.description < $1.description }
+    }
+
+    /// The first recovery, retried while it fails in a way a retry can mend (a region server registers
+    /// before it serves, so it may still be starting; on a shared root over the network that takes a
+    /// while), for as long as the master waits for region servers.
+    func recoverAtStart() async throws {
+        let deadline = ContinuousClock.now + configuration.regionServerWait
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await recoverDeadServers()
+                return
+            } catch {
+                guard ServerError(error).isRetryable, ContinuousClock.now < deadline, !isStopped else { throw error }
+                logger.info("recovery at start must wait; trying again", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     /// Recovers the regions of servers that are gone, retrying every second until it succeeds or the

@@ -58,6 +58,8 @@ public final class Master: Sendable {
         var balancerChore: Task<Void, Never>?
         /// Servers seen dead (their znode went, or their WAL was split), newest last.
         var deadServers: [ServerName] = []
+        /// Live (and dead, not yet fenced) servers' storage client identities, "" for none (`Master+Fencing`).
+        var storageClients: [String: String] = [:]
         var stopped = false
     }
 
@@ -102,7 +104,7 @@ public final class Master: Sendable {
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])
         _ = try await waitForRegionServers()
-        try await recoverDeadServers()
+        try await recoverAtStart()
         startFailoverWatch()
         startBalancerChore()
     }

@@ -22,6 +22,7 @@ struct MasterRecoveryCluster: RecoveryCluster {
         let root = master.configuration.root
         let logger = master.logger
         let fs = master.fileSystem
+        await master.fence(deadServer: ClusterRecovery.server(ofWALFolder: folder))
         let (splitting, files) = try await Task.detached {
             try WALSplitter.prepare(fileSystem: fs, root: root, serverDirectory: folder)
         }.value
@@ -30,7 +31,7 @@ struct MasterRecoveryCluster: RecoveryCluster {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, file) in files.enumerated() {
                 let server = live.isEmpty ? nil : live[i % live.count]
-                group.addTask { try await splitFile(file, in: splitting, on: server) }
+                group.addTask { try await splitFile(file, in: splitting, unsyncedTail: i == files.count - 1, on: server) }
             }
             try await group.waitForAll()
         }
@@ -41,11 +42,13 @@ struct MasterRecoveryCluster: RecoveryCluster {
         ])
     }
 
-    private func splitFile(_ file: String, in folder: String, on server: ServerName?) async throws {
+    /// `unsyncedTail`: the folder's newest file (see `WALReader`).
+    private func splitFile(_ file: String, in folder: String, unsyncedTail: Bool, on server: ServerName?) async throws {
         if let server {
             var request = Basalt_SplitWALRequest()
             request.folder = folder
             request.file = file
+            request.unsyncedTail = unsyncedTail
             do {
                 _ = try await master.connections.admin(server).splitWAL(request)
                 return
@@ -59,7 +62,7 @@ struct MasterRecoveryCluster: RecoveryCluster {
         let logger = master.logger
         let fs = master.fileSystem
         try await Task.detached {
-            _ = try WALSplitter.splitFile(fileSystem: fs, root: root, folder: folder, file: file, logger: logger)
+            _ = try WALSplitter.splitFile(fileSystem: fs, root: root, folder: folder, file: file, unsyncedTail: unsyncedTail, logger: logger)
         }.value
     }
 

@@ -28,6 +28,10 @@ public final class RegionServer: Sendable {
         public var scannerLease: Duration = .seconds(60)
         /// `hbase.ipc.max.request.size`: the largest RPC served or sent.
         public var limits = RPCLimits()
+        /// `basalt.fs.fence.owner`: this server's identity as a client of a shared root (on CephFS, its
+        /// mount's client id), recorded in its `rs/` znode so that a master can fence it. Nil on a local root.
+        public var storageClient: String?
+        public static let storageClientKey = "basalt.fs.fence.owner"
 
         public init(root: String) { self.root = root }
 
@@ -39,6 +43,12 @@ public final class RegionServer: Sendable {
             handlers = max(1, try conf.int("hbase.regionserver.handler.count", default: 30))
             scannerLease = .milliseconds(max(1, try conf.int("hbase.client.scanner.timeout.period", default: 60_000)))
             limits = try RPCLimits(conf)
+            if let owner = conf[Self.storageClientKey] {
+                guard !owner.isEmpty, !owner.contains(where: \.isWhitespace) else {
+                    throw ServerError(.invalidArgument, "\(Self.storageClientKey) '\(owner)' must be one word (the storage client's identity)")
+                }
+                storageClient = owner
+            }
         }
     }
 
@@ -67,6 +77,11 @@ public final class RegionServer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Why this server must stop at once: its WAL failed (on a shared root, typically because a master
+    /// fenced it), so it can acknowledge no more writes and its regions are recovered elsewhere. The
+    /// process that runs the server ends on the first (HBase's region server aborts the same way).
+    public let aborts: AsyncStream<String>
+    private let abortContinuation: AsyncStream<String>.Continuation
 
     /// `fileSystem`: where the root lives (tests pass a crashable in-memory one).
     public init(
@@ -80,6 +95,7 @@ public final class RegionServer: Sendable {
         handlerPool = NIOThreadPool(numberOfThreads: configuration.handlers)
         scanners = ScannerLeases(lease: configuration.scannerLease)
         connections = ServerConnections(limits: configuration.limits)
+        (aborts, abortContinuation) = AsyncStream.makeStream(of: String.self)
     }
 
     /// How many WAL files of dead servers this server has split for the master.
@@ -111,7 +127,7 @@ public final class RegionServer: Sendable {
         // registered treats that server as dead and splits its WAL.
         if let coordination {
             do {
-                try await coordination.registerEphemeral(coordination.layout.regionServer(name), data: [])
+                try await coordination.registerEphemeral(coordination.layout.regionServer(name), data: try registration())
                 state.withLock { $0.registered = name }
             } catch {
                 try? await stop()
@@ -129,6 +145,9 @@ public final class RegionServer: Sendable {
             throw ServerError(error)
         }
         state.withLock { $0.running = Running(serverName: name, engine: engine) }
+        engine.wal.onFailure { [abortContinuation] error in
+            abortContinuation.yield("the WAL failed: \(error.message)")
+        }
         engine.onSplitNeeded { [weak self] region, point in
             guard let self else { return region.splitRequestEnded() }
             Task {
@@ -167,6 +186,21 @@ public final class RegionServer: Sendable {
         }
         try await handlerPool.shutdownGracefully()
         if let failure { throw ServerError(failure) }
+    }
+
+    /// The `rs/` znode's content, as HBase writes it (`PBUF` + `RegionServerInfo`), with the storage
+    /// client identity a master fences this server by.
+    func registration() throws -> [UInt8] {
+        var info = HBaseRegionServerInfo()
+        if let owner = configuration.storageClient { info.basaltStorageClient = owner }
+        return try PBUFCodec.encode(info)
+    }
+
+    /// The storage client identity in an `rs/` znode's content; nil when it names none or is not ours.
+    static func storageClient(registration data: [UInt8]) -> String? {
+        guard !data.isEmpty, let info = try? PBUFCodec.decode(HBaseRegionServerInfo.self, from: data),
+              info.hasBasaltStorageClient else { return nil }
+        return info.basaltStorageClient
     }
 
     /// The active master, from the `master` znode.

@@ -30,6 +30,15 @@ public protocol FileSystem: Sendable {
     /// Takes an exclusive lock on the file (created when missing) without waiting: nil when another
     /// holder has it. The lock lasts until `unlock()`, or until the holding process ends.
     func tryLock(_ path: String) throws -> (any FileLock)?
+    /// Cuts the storage client `owner` off this file system, so that it can write nothing more and the
+    /// locks it holds are released: the counterpart of HDFS's lease recovery (CephFS: evicting the client
+    /// at the metadata server). `owner` is what a region server recorded as its identity
+    /// (`basalt.fs.fence.owner`). A master fences a dead server before it takes the server's WAL lock.
+    /// A local root needs none (a dead process holds no lock and writes nothing): the default does nothing.
+    func fence(owner: String) throws
+    /// Whether `path` is on a file system other machines share (a network or cluster file system), where
+    /// bytes written but not synced are lost with this machine, not only with a power cut.
+    func isShared(_ path: String) -> Bool
 }
 
 /// A held exclusive file lock (see `FileSystem.tryLock`).
@@ -58,6 +67,10 @@ public protocol ReadableFile: AnyObject, Sendable {
 }
 
 extension FileSystem {
+    public func fence(owner: String) throws {}
+
+    public func isShared(_ path: String) -> Bool { false }
+
     /// Deletes a folder and everything under it (or a single file); nothing happens when it is missing.
     public func deleteTree(_ path: String) throws {
         guard exists(path) else { return }

@@ -6,9 +6,52 @@ import Glibc
 import Darwin
 #endif
 
-/// The real file system, through POSIX calls. Stateless; safe to share across threads.
+/// The real file system, through POSIX calls: a local folder, or a shared mount (CephFS) that every
+/// server reaches, where `fenceCommand` cuts a dead server's client off. Stateless; safe to share across
+/// threads.
 public struct POSIXFileSystem: FileSystem {
-    public init() {}
+    /// How to fence a storage client; nil on a local root (fencing does nothing).
+    public let fenceCommand: FenceCommand?
+
+    public init(fenceCommand: FenceCommand? = nil) {
+        self.fenceCommand = fenceCommand
+    }
+
+    public func fence(owner: String) throws {
+        try fenceCommand?.run(owner: owner)
+    }
+
+    /// File system types (as `/proc/self/mountinfo` names them) that other machines share: CephFS (kernel
+    /// or ceph-fuse), any FUSE network file system (GlusterFS, MooseFS), NFS, SMB/CIFS, Lustre, GPFS.
+    static func isSharedType(_ type: String) -> Bool {
+        type.hasPrefix("fuse.") || ["ceph", "nfs", "nfs4", "cifs", "smb3", "lustre", "gpfs", "glusterfs"].contains(type)
+    }
+
+    /// Looks the path's mount up in `/proc/self/mountinfo` (the longest mount point that contains it);
+    /// false where that file does not exist.
+    public func isShared(_ path: String) -> Bool {
+        // A /proc file has no size: read it to its end.
+        let fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            info += chunk[0..<n]
+        }
+        var best: (point: String, type: String)?
+        for line in String(decoding: info, as: UTF8.self).split(separator: "\n") {
+            // id parent major:minor root mount-point options [optional...] - type source super-options
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
+            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+            let inside = path == point || point == "/" || path.hasPrefix(point + "/")
+            if inside, point.count >= (best?.point.count ?? -1) { best = (point, String(fields[dash + 1])) }
+        }
+        return best.map { Self.isSharedType($0.type) } ?? false
+    }
 
     static func error(_ op: String, _ path: String, _ err: Int32 = errno) -> StorageError {
         StorageError(.io, "\(op) '\(path)' failed: \(String(cString: strerror(err))) (errno \(err))")

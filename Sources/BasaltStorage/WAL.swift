@@ -1,5 +1,6 @@
 import BasaltCore
 import Foundation
+import Synchronization
 import Logging
 
 /// The write-ahead log shared by every region of one owner (an embedded engine, later a region server).
@@ -34,6 +35,11 @@ public final class WAL: @unchecked Sendable {
         /// 16 FSYNC_WAL writers: +19% ops/s (groups of 7.7 instead of 7.4 appends, and fsyncs back to back);
         /// 4 writers +16%; a lone writer pays one thread hop per fsync, 4-15% slower.
         public var syncerThread: Bool = true
+        /// `hbase.wal.hsync`: `SYNC_WAL` (and `USE_DEFAULT`) waits for an fsync, as `FSYNC_WAL` does. Nil
+        /// (unset) decides by the WAL's folder: on where it is on a shared file system
+        /// (`FileSystem.isShared`, CephFS say), where bytes that reached only this machine's cache die with
+        /// the machine; off on a local disk, where they survive a process crash (docs/durability.md).
+        public var hsync: Bool?
 
         public init() {}
 
@@ -47,10 +53,13 @@ public final class WAL: @unchecked Sendable {
             preallocationChunk = max(0, try conf.int("basalt.wal.preallocation.chunk", default: 256 << 10))
             syncers = max(1, try conf.int("hbase.regionserver.hlog.syncer.count", default: 1))
             syncerThread = try conf.bool("basalt.wal.syncer.thread", default: true)
+            if conf["hbase.wal.hsync"] != nil { hsync = try conf.bool("hbase.wal.hsync", default: false) }
         }
     }
 
     public let fileSystem: any FileSystem
+    /// Whether `SYNC_WAL` and `USE_DEFAULT` wait for an fsync (`Configuration.hsync`).
+    public let syncIsFsync: Bool
     /// Held from open to close: see `init`.
     let directoryLock: any FileLock
     public let directory: String
@@ -73,7 +82,11 @@ public final class WAL: @unchecked Sendable {
     var syncsInFlight = 0
     /// A writer waits for the fsyncs in flight to end before it rolls; no new one starts meanwhile.
     var rolling = false
-    var failure: StorageError?
+    var failure: StorageError? {
+        didSet { if oldValue == nil, let failure { failureHandler.withLock { $0 }?(failure) } }
+    }
+    /// Told once, with `cond` held, when the WAL fails (`onFailure`).
+    private let failureHandler = Mutex<(@Sendable (StorageError) -> Void)?>(nil)
     var closed = false
     var parked: [Waiter] = []
     /// The syncer thread (when configured) waits on `syncerWake` while idle.
@@ -111,6 +124,10 @@ public final class WAL: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         try fileSystem.createDirectory(directory)
+        syncIsFsync = configuration.hsync ?? fileSystem.isShared(directory)
+        if syncIsFsync && configuration.hsync == nil {
+            logger.info("the WAL is on a shared file system: SYNC_WAL waits for an fsync (hbase.wal.hsync)", metadata: ["directory": "\(directory)"])
+        }
         // The fence against two writers: this server holds the folder's lock while it writes, and the
         // master splits a dead server's WAL only once it can take that lock (the kernel drops it when
         // the process dies; a live server releases it when it closes its WAL).
@@ -217,7 +234,7 @@ public final class WAL: @unchecked Sendable {
         appendedEnd += Int64(pending.count - start)
         pendingRegions.note(encodedRegionName, sequenceId)
         stats.appends += 1
-        if durability == .fsyncWAL {
+        if fsyncs(durability) {
             fsyncWantedEnd = max(fsyncWantedEnd, appendedEnd)
             kickSyncerThread()
         }
@@ -233,8 +250,13 @@ public final class WAL: @unchecked Sendable {
             return false
         case .fsyncWAL, .syncWAL, .useDefault:
             cond.lock()
-            return try waitUntil(fsync: durability == .fsyncWAL, end: end, mvcc: mvcc, sequenceId: sequenceId)
+            return try waitUntil(fsync: fsyncs(durability), end: end, mvcc: mvcc, sequenceId: sequenceId)
         }
+    }
+
+    /// Whether an append of `durability` waits for an fsync.
+    @inline(__always) func fsyncs(_ durability: Durability) -> Bool {
+        durability == .fsyncWAL || (syncIsFsync && (durability == .syncWAL || durability == .useDefault))
     }
 
     /// Writes (and fsyncs when `fsync`) everything appended so far.
@@ -262,6 +284,12 @@ public final class WAL: @unchecked Sendable {
         } catch {
             failure = StorageError(.walFailed, "rolling the WAL in '\(directory)' failed: \(error)")
         }
+    }
+
+    /// Sets who is told when the WAL fails (a write, sync or roll failed: it takes no more writes). The
+    /// handler runs once, on the failing thread with the WAL's lock held: it must only hand the news on.
+    public func onFailure(_ handler: (@Sendable (StorageError) -> Void)?) {
+        failureHandler.withLock { $0 = handler }
     }
 
     /// Starts a new file now (HBase's `wal_roll`).

@@ -4,7 +4,11 @@ import BasaltCore
 ///
 /// Every whole entry is returned. A torn tail (an entry cut short by a crash, or the zero bytes a power
 /// loss can leave) ends the file quietly and is reported as `tornAt`; a damaged entry with intact data after
-/// it is corruption and throws `StorageError.walCorrupt` naming the file and offset. Stateless.
+/// it is corruption and throws `StorageError.walCorrupt` naming the file and offset, except in a file read
+/// with `unsyncedTail`: the newest file of a writer that died. Past its last sync such a file holds whatever
+/// pages reached the storage, in any order (seen on CephFS: a damaged entry with later entries intact), and
+/// no entry from the first damaged one on was acknowledged, because an acknowledgement waits for a sync
+/// of every byte before it. There a damaged entry is a torn tail too. Stateless.
 public enum WALReader {
     /// The file's header: magic `BWAL`, u32 version, u64 file number.
     public static let magic: [UInt8] = Array("BWAL".utf8)
@@ -31,14 +35,16 @@ public enum WALReader {
     /// Calls `body` for every whole entry (only those of `regionFilter` when given).
     @discardableResult
     public static func read(
-        fileSystem: any FileSystem, path: String, regionFilter: [UInt8]? = nil, _ body: (WALEntry) throws -> Void
+        fileSystem: any FileSystem, path: String, regionFilter: [UInt8]? = nil, unsyncedTail: Bool = false,
+        _ body: (WALEntry) throws -> Void
     ) throws -> Outcome {
         let bytes = try fileSystem.readAll(path)
-        return try bytes.withUnsafeBytes { try read(buffer: $0, path: path, regionFilter: regionFilter, body) }
+        return try bytes.withUnsafeBytes { try read(buffer: $0, path: path, regionFilter: regionFilter, unsyncedTail: unsyncedTail, body) }
     }
 
     static func read(
-        buffer: UnsafeRawBufferPointer, path: String, regionFilter: [UInt8]?, _ body: (WALEntry) throws -> Void
+        buffer: UnsafeRawBufferPointer, path: String, regionFilter: [UInt8]?, unsyncedTail: Bool = false,
+        _ body: (WALEntry) throws -> Void
     ) throws -> Outcome {
         let size = buffer.count
         if size < fileHeaderLength {
@@ -65,7 +71,7 @@ public enum WALReader {
             let payloadCRC = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
             let headerOK = CRC32C.checksum(lengthBytes) == lengthCRC
             if !headerOK {
-                if isZero(buffer, from: offset) { return Outcome(validLength: offset, tornAt: offset, entries: count, fileNumber: number) }
+                if unsyncedTail || isZero(buffer, from: offset) { return Outcome(validLength: offset, tornAt: offset, entries: count, fileNumber: number) }
                 throw StorageError(.walCorrupt, "'\(path)': entry header at offset \(offset) fails its checksum")
             }
             let end = offset + WALEntry.headerLength + length
@@ -74,7 +80,7 @@ public enum WALReader {
             }
             let payload = UnsafeRawBufferPointer(rebasing: buffer[(offset + WALEntry.headerLength)..<end])
             if CRC32C.checksum(payload) != payloadCRC {
-                if end == size || isZero(buffer, from: offset + WALEntry.headerLength) {
+                if unsyncedTail || end == size || isZero(buffer, from: offset + WALEntry.headerLength) {
                     return Outcome(validLength: offset, tornAt: offset, entries: count, fileNumber: number)
                 }
                 throw StorageError(.walCorrupt, "'\(path)': entry at offset \(offset) fails its checksum")

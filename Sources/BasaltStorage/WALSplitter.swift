@@ -27,7 +27,7 @@ public enum WALSplitter {
         let (folder, files) = try prepare(fileSystem: fs, root: root, serverDirectory: name)
         var outcome = Outcome()
         for f in files {
-            let one = try splitFile(fileSystem: fs, root: root, folder: folder, file: f, logger: logger)
+            let one = try splitFile(fileSystem: fs, root: root, folder: folder, file: f, unsyncedTail: f == files.last, logger: logger)
             outcome.files += one.files
             outcome.entries += one.entries
             outcome.regions += one.regions
@@ -69,7 +69,11 @@ public enum WALSplitter {
     /// A file already gone was split before. Sequence ids are unique within a server's WAL, so files
     /// split in parallel never write the same edits file, and a repeated split replaces its own whole.
     @discardableResult
-    public static func splitFile(fileSystem fs: any FileSystem, root: String, folder: String, file: String, logger: Logger) throws -> Outcome {
+    /// `unsyncedTail`: the file is the folder's newest, which its server was writing when it died (see
+    /// `WALReader`).
+    public static func splitFile(
+        fileSystem fs: any FileSystem, root: String, folder: String, file: String, unsyncedTail: Bool = false, logger: Logger
+    ) throws -> Outcome {
         guard folder.hasSuffix("-splitting"), !folder.contains("/"), !file.contains("/"), !file.hasPrefix(".") else {
             throw StorageError(.invalidArgument, "'\(folder)/\(file)' is not a WAL file of a folder being split")
         }
@@ -77,7 +81,7 @@ public enum WALSplitter {
         guard fs.exists(path) else { return Outcome() }
         var perRegion: [[UInt8]: (table: [UInt8], bytes: [UInt8], maxSeq: UInt64, count: Int)] = [:]
         var outcome = Outcome(files: 1)
-        try WALReader.read(fileSystem: fs, path: path) { entry in
+        try WALReader.read(fileSystem: fs, path: path, unsyncedTail: unsyncedTail) { entry in
             var slot = perRegion[entry.encodedRegionName] ?? (entry.tableName, WALReader.fileHeader(number: 0), 0, 0)
             entry.encode(into: &slot.bytes)
             slot.maxSeq = max(slot.maxSeq, entry.sequenceId)

@@ -2,6 +2,7 @@ import ArgumentParser
 import BasaltCoordination
 import BasaltCore
 import BasaltServer
+import BasaltStorage
 import Foundation
 import Logging
 
@@ -10,15 +11,25 @@ enum ServerStop: Sendable {
     case signal
     case sessionExpired
     case failed(String)
+    /// The server cannot go on (its WAL failed): it stops without another write.
+    case aborted(String)
 }
 
 /// Waits for the first of: SIGINT/SIGTERM, the coordination session expiring, or `start` failing.
 /// `ready` runs once `start` returned. With `fenceAfter`, being disconnected from ZooKeeper that long
 /// counts as expiry: by then the ensemble has expired the session, so the server stops instead of
 /// waiting to reconnect and be told.
-func runServer(session: ZooKeeperCoordination, fenceAfter: Duration? = nil, start: @escaping @Sendable () async throws -> Void,
-               ready: @escaping @Sendable () -> Void) async -> ServerStop {
+func runServer(session: ZooKeeperCoordination, fenceAfter: Duration? = nil, aborts: AsyncStream<String>? = nil,
+               start: @escaping @Sendable () async throws -> Void, ready: @escaping @Sendable () -> Void) async -> ServerStop {
     let (events, continuation) = AsyncStream.makeStream(of: ServerStop.self)
+    if let aborts {
+        Task {
+            for await why in aborts {
+                continuation.yield(.aborted(why))
+                return
+            }
+        }
+    }
     Task {
         await waitForTerminationSignal()
         continuation.yield(.signal)
@@ -86,7 +97,8 @@ struct MasterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
-        let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session)
+        let fileSystem = POSIXFileSystem(fenceCommand: try FenceCommand(configuration))
+        let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session, fileSystem: fileSystem)
         let outcome = await runServer(session: session, start: { try await master.start() }, ready: {
             print("basalt master active: \(master.serverName?.description ?? "?")")
             fflush(nil)
@@ -98,7 +110,7 @@ struct MasterCommand: AsyncParsableCommand {
         case .sessionExpired:
             FileHandle.standardError.write(Data("basalt master: ZooKeeper session expired; another master takes over\n".utf8))
             Foundation.exit(1)
-        case .failed(let why):
+        case .failed(let why), .aborted(let why):
             await master.stop()
             await session.close()
             throw ValidationError("the master could not start: \(why)")
@@ -119,12 +131,28 @@ struct RegionServerCommand: AsyncParsableCommand {
     @Option(help: "The cluster's root folder, shared by every server.") var root: String
     @OptionGroup var conf: ConfigurationOptions
 
+    /// How long a server that must stop at once waits for its engine to close before the process ends
+    /// anyway: on a fenced shared mount a file operation may hang rather than fail, and nothing more may be
+    /// written, so the process must not wait on it.
+    static let abortGrace: Duration = .seconds(5)
+
+    /// Stops without a flush, then exits 1; exits after `abortGrace` even if the stop hangs.
+    static func stopAtOnce(_ rs: RegionServer) async -> Never {
+        Task {
+            try? await rs.stop(flush: false)
+            Foundation.exit(1)
+        }
+        try? await Task.sleep(for: abortGrace)
+        FileHandle.standardError.write(Data("basalt regionserver: the engine did not close within \(abortGrace); exiting anyway\n".utf8))
+        Foundation.exit(1)
+    }
+
     func run() async throws {
         let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
         let serverConf = try RegionServer.Configuration(root: rootPath, configuration)
         let rs = RegionServer(configuration: serverConf, coordination: session)
         let sessionTimeout = Duration.milliseconds(try configuration.int("zookeeper.session.timeout", default: 10_000))
-        let outcome = await runServer(session: session, fenceAfter: sessionTimeout, start: { try await rs.start() }, ready: {
+        let outcome = await runServer(session: session, fenceAfter: sessionTimeout, aborts: rs.aborts, start: { try await rs.start() }, ready: {
             print("basalt regionserver serving: \(rs.serverName?.description ?? "?")")
             fflush(nil)
         })
@@ -135,8 +163,10 @@ struct RegionServerCommand: AsyncParsableCommand {
             await session.close()
         case .sessionExpired:
             FileHandle.standardError.write(Data("basalt regionserver: ZooKeeper session expired (or out of reach for a whole session timeout); stopping without another write\n".utf8))
-            try? await rs.stop(flush: false)
-            Foundation.exit(1)
+            await Self.stopAtOnce(rs)
+        case .aborted(let why):
+            FileHandle.standardError.write(Data("basalt regionserver: aborting: \(why); stopping without another write\n".utf8))
+            await Self.stopAtOnce(rs)
         case .failed(let why):
             try? await rs.stop(flush: false)
             await session.close()

@@ -139,6 +139,32 @@ import Testing
         }
     }
 
+    /// A peer that stops answering (its machine died: no reset comes) holds a call only for the connection's
+    /// call timeout; then the call fails as retryable and the connection closes, so a retry dials afresh. A
+    /// call's own shorter timeout fails only that call.
+    @Test func aCallTimeoutGivesUpOnASilentPeer() async throws {
+        try await Self.withServer { server in
+            let c = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "TestService", callTimeout: .milliseconds(300))
+            let own = await #expect(throws: ProtocolError.self) { _ = try await c.call("Slow", Self.pair("a", "3000"), timeout: .milliseconds(100)) }
+            #expect(own?.kind == .connection)
+            #expect(c.isActive)
+            let started = ContinuousClock.now
+            let e = await #expect(throws: ProtocolError.self) { _ = try await c.call("Slow", Self.pair("a", "3000")) }
+            #expect(e?.kind == .connection)
+            #expect(e?.isRetryable == true)
+            #expect(e?.message.contains("hbase.rpc.timeout") == true)
+            #expect(ContinuousClock.now - started < .seconds(2))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(!c.isActive)
+            #expect(try RPCLimits(BasaltConfiguration()).callTimeout == .seconds(60))
+            var conf = BasaltConfiguration()
+            conf["hbase.rpc.timeout"] = "0"
+            #expect(throws: CoreError.self) { try RPCLimits(conf) }
+            #expect(RPCServiceName.basaltClient.boundedByCallTimeout && RPCServiceName.hbaseClient.boundedByCallTimeout)
+            #expect(!RPCServiceName.basaltAdmin.boundedByCallTimeout && !RPCServiceName.hbaseMaster.boundedByCallTimeout)
+        }
+    }
+
     // MARK: - Bad input, through raw sockets
 
     /// Sends `bytes` on a fresh connection and returns what the server writes back before it closes (or

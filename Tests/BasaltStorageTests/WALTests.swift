@@ -270,3 +270,65 @@ import Testing
         }
     }
 }
+
+/// The newest WAL file of a dead writer, read for splitting: past its last sync its pages reached the
+/// storage in any order (seen on CephFS), so a damaged entry there ends the file; elsewhere it is corruption.
+@Suite struct WALUnsyncedTailTests {
+    let region = Array("0123456789abcdef0123456789abcdef".utf8)
+
+    @Test func aDamagedEntryEndsTheNewestFileOfADeadWriterButIsCorruptionElsewhere() throws {
+        let fs = MemoryFileSystem()
+        let wal = try WAL(fileSystem: fs, directory: "w")
+        var lengths: [Int] = []
+        for i in 1...6 {
+            let cell = Cell(row: b("row\(i)"), family: b("f"), qualifier: b("q"), timestamp: 10, value: b("v\(i)"))
+            try wal.append(encodedRegionName: region, tableName: b("t"), sequenceId: UInt64(i), writeTime: 99, cellCount: 1, durability: .syncWAL) { buf in
+                WALEntryEncoder.addCell(buf, cell)
+            }
+        }
+        let path = try wal.filePaths()[0]
+        try wal.close()
+        try WALReader.read(fileSystem: fs, path: path) { e in
+            var bytes: [UInt8] = []
+            e.encode(into: &bytes)
+            lengths.append(bytes.count)
+        }
+        // Damage the fourth entry's payload; the fifth and sixth stay intact after it.
+        let fourth = WALReader.fileHeaderLength + lengths[0..<3].reduce(0, +)
+        fs.corrupt(path, at: fourth + WALEntry.headerLength + 2)
+        #expect(throws: StorageError.self) { try WALReader.read(fileSystem: fs, path: path) { _ in } }
+        var seen: [UInt64] = []
+        let outcome = try WALReader.read(fileSystem: fs, path: path, unsyncedTail: true) { seen.append($0.sequenceId) }
+        #expect(seen == [1, 2, 3])
+        #expect(outcome.tornAt == fourth)
+    }
+
+    @Test func theSplitterReadsOnlyTheNewestFileLeniently() throws {
+        let fs = MemoryFileSystem()
+        let logger = Logger(label: "test")
+        for damaged in ["older", "newest"] {
+            let root = "root-\(damaged)"
+            let dir = joinPath(root, "WALs", "h,1,1")
+            var config = WAL.Configuration()
+            config.rollSize = 4096
+            let wal = try WAL(fileSystem: fs, directory: dir, configuration: config)
+            for i in 1...40 {
+                let cell = Cell(row: b("row\(i)"), family: b("f"), qualifier: b("q"), timestamp: 10, value: [UInt8](repeating: 7, count: 300))
+                try wal.append(encodedRegionName: region, tableName: b("t"), sequenceId: UInt64(i), writeTime: 99, cellCount: 1, durability: .syncWAL) { buf in
+                    WALEntryEncoder.addCell(buf, cell)
+                }
+            }
+            let files = try wal.filePaths()
+            #expect(files.count >= 2)
+            try wal.close()
+            let target = damaged == "newest" ? files[files.count - 1] : files[0]
+            // Damage the first entry's payload, with intact entries after it.
+            fs.corrupt(target, at: WALReader.fileHeaderLength + WALEntry.headerLength + 2)
+            if damaged == "newest" {
+                #expect(throws: Never.self) { try WALSplitter.split(fileSystem: fs, root: root, serverDirectory: "h,1,1", logger: logger) }
+            } else {
+                #expect(throws: StorageError.self) { try WALSplitter.split(fileSystem: fs, root: root, serverDirectory: "h,1,1", logger: logger) }
+            }
+        }
+    }
+}

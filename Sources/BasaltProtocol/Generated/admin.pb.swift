@@ -373,6 +373,9 @@ public nonisolated struct Basalt_SplitWALRequest: Sendable {
 
   public var file: String = String()
 
+  /// The folder's newest file: its writer died while writing it, so past its last sync it may be torn.
+  public var unsyncedTail: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1001,7 +1004,7 @@ nonisolated extension Basalt_GetServerInfoResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Basalt_SplitWALRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SplitWALRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}folder\0\u{1}file\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}folder\0\u{1}file\0\u{3}unsynced_tail\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1011,6 +1014,7 @@ nonisolated extension Basalt_SplitWALRequest: SwiftProtobuf.Message, SwiftProtob
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.folder) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.file) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.unsyncedTail) }()
       default: break
       }
     }
@@ -1023,12 +1027,16 @@ nonisolated extension Basalt_SplitWALRequest: SwiftProtobuf.Message, SwiftProtob
     if !self.file.isEmpty {
       try visitor.visitSingularStringField(value: self.file, fieldNumber: 2)
     }
+    if self.unsyncedTail != false {
+      try visitor.visitSingularBoolField(value: self.unsyncedTail, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Basalt_SplitWALRequest, rhs: Basalt_SplitWALRequest) -> Bool {
     if lhs.folder != rhs.folder {return false}
     if lhs.file != rhs.file {return false}
+    if lhs.unsyncedTail != rhs.unsyncedTail {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -834,12 +834,24 @@ public nonisolated struct HBaseRegionServerInfo: Sendable {
   /// Clears the value of `versionInfo`. Subsequent reads from it will return its default value.
   public mutating func clearVersionInfo() {self._versionInfo = nil}
 
+  /// Basalt's own (HBase readers skip it): the identity of the server's client of the shared root, which a
+  /// master fences before it splits the server's WAL (basalt.fs.fence.owner).
+  public var basaltStorageClient: String {
+    get {_basaltStorageClient ?? String()}
+    set {_basaltStorageClient = newValue}
+  }
+  /// Returns true if `basaltStorageClient` has been explicitly set.
+  public var hasBasaltStorageClient: Bool {self._basaltStorageClient != nil}
+  /// Clears the value of `basaltStorageClient`. Subsequent reads from it will return its default value.
+  public mutating func clearBasaltStorageClient() {self._basaltStorageClient = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _infoPort: Int32? = nil
   fileprivate var _versionInfo: HBaseVersionInfo? = nil
+  fileprivate var _basaltStorageClient: String? = nil
 }
 
 public nonisolated struct HBaseRegionExceptionMessage: Sendable {
@@ -2086,7 +2098,7 @@ nonisolated extension HBaseVersionInfo: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension HBaseRegionServerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RegionServerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}infoPort\0\u{3}version_info\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}infoPort\0\u{3}version_info\0\u{4}f\u{f}basalt_storage_client\0")
 
   public var isInitialized: Bool {
     if let v = self._versionInfo, !v.isInitialized {return false}
@@ -2101,6 +2113,7 @@ nonisolated extension HBaseRegionServerInfo: SwiftProtobuf.Message, SwiftProtobu
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt32Field(value: &self._infoPort) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._versionInfo) }()
+      case 1000: try { try decoder.decodeSingularStringField(value: &self._basaltStorageClient) }()
       default: break
       }
     }
@@ -2117,12 +2130,16 @@ nonisolated extension HBaseRegionServerInfo: SwiftProtobuf.Message, SwiftProtobu
     try { if let v = self._versionInfo {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    try { if let v = self._basaltStorageClient {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1000)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: HBaseRegionServerInfo, rhs: HBaseRegionServerInfo) -> Bool {
     if lhs._infoPort != rhs._infoPort {return false}
     if lhs._versionInfo != rhs._versionInfo {return false}
+    if lhs._basaltStorageClient != rhs._basaltStorageClient {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

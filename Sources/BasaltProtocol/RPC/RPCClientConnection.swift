@@ -18,6 +18,8 @@ public final class RPCClientConnection: Sendable {
     /// Whether calls may carry cell blocks (the header named `KeyValueCodec`).
     public let cellBlocks: Bool
     private let channel: any Channel
+    /// How long a call waits for its answer unless it says otherwise; nil: as long as the connection lives.
+    public let callTimeout: Duration?
     private let nextCallId = Atomic<UInt32>(1)
     /// Calls waiting for the event loop to write them, and whether a write of them is scheduled: calls
     /// made at about the same time go out with one flush (one system call), none of them waiting longer
@@ -28,7 +30,8 @@ public final class RPCClientConnection: Sendable {
     }
     private let outbound = Mutex(Outbound())
 
-    private init(host: String, port: Int, service: String, cellBlocks: Bool, channel: any Channel) {
+    private init(host: String, port: Int, service: String, cellBlocks: Bool, channel: any Channel, callTimeout: Duration?) {
+        self.callTimeout = callTimeout
         self.host = host
         self.port = port
         self.service = service
@@ -40,7 +43,7 @@ public final class RPCClientConnection: Sendable {
     /// Connects and sends the preamble and the connection header (the server does not answer them).
     public static func connect(
         host: String, port: Int, service: String, user: String = "basalt", cellBlocks: Bool = false, limits: RPCLimits = RPCLimits(),
-        connectTimeout: Duration = .seconds(10), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        connectTimeout: Duration = .seconds(10), callTimeout: Duration? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RPCClientConnection {
         var header = HBaseConnectionHeader()
         header.userInfo.effectiveUser = user
@@ -67,14 +70,16 @@ public final class RPCClientConnection: Sendable {
         } catch {
             throw ProtocolError(.connection, "cannot connect to \(service) at \(peer): \(error)")
         }
-        return RPCClientConnection(host: host, port: port, service: service, cellBlocks: cellBlocks, channel: channel)
+        return RPCClientConnection(host: host, port: port, service: service, cellBlocks: cellBlocks, channel: channel, callTimeout: callTimeout)
     }
 
     public var isActive: Bool { channel.isActive }
 
-    /// Sends one call and waits for its answer: the response message's bytes and the cell block. With a
-    /// `timeout`, a call not answered in time fails with a retryable `.connection` error (the answer, if it
-    /// comes later, is dropped).
+    /// Sends one call and waits for its answer: the response message's bytes and the cell block. A call not
+    /// answered within `timeout` fails with a retryable `.connection` error (the answer, if it comes later,
+    /// is dropped). One not answered within the connection's `callTimeout` also closes the connection: its
+    /// peer is presumed gone (a dead machine sends no reset), so the other calls on it fail too and their
+    /// retries dial afresh.
     public func call(
         _ method: String, _ request: some SwiftProtobuf.Message, cellBlock: ByteBuffer? = nil, timeout: Duration? = nil
     ) async throws -> RPCReply {
@@ -88,9 +93,11 @@ public final class RPCClientConnection: Sendable {
             return !q.scheduled
         }
         if schedule { channel.eventLoop.execute { self.writeOutbound() } }
-        if let timeout {
-            let expiry = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.inNanoseconds)) { [peer] in
-                promise.fail(ProtocolError(.connection, "\(method) to \(peer) had no answer within \(timeout)"))
+        if let limit = timeout ?? callTimeout {
+            let presumedDead = timeout == nil
+            let expiry = channel.eventLoop.scheduleTask(in: .nanoseconds(limit.inNanoseconds)) { [peer, channel] in
+                promise.fail(ProtocolError(.connection, "\(method) to \(peer) had no answer within \(limit)\(presumedDead ? " (hbase.rpc.timeout); closing the connection" : "")"))
+                if presumedDead { channel.close(promise: nil) }
             }
             promise.futureResult.whenComplete { _ in expiry.cancel() }
         }
