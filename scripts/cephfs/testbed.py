@@ -171,6 +171,11 @@ osd_heartbeat_interval = 1
 osd_heartbeat_grace = 4
 mon_osd_adjust_heartbeat_grace = false
 mon_osd_min_down_reporters = 1
+# A daemon or client whose monitor session is with a monitor that died notices after 3 s instead of 30
+# (keepalive every second): an OSD's peering waits for its up_thru, which it sends on that session, and
+# with the defaults a host with a monitor and an OSD dying at once held CephFS for about 20 s.
+mon_client_ping_interval = 1
+mon_client_ping_timeout = 3
 mon_data_avail_warn = 1
 mon_warn_on_pool_no_redundancy = false
 ms_bind_port_min = 17800
