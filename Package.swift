@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "BasaltClient", targets: ["BasaltClient"]),
         .library(name: "BasaltShell", targets: ["BasaltShell"]),
         .library(name: "BasaltThrift", targets: ["BasaltThrift"]),
+        .library(name: "BasaltInfo", targets: ["BasaltInfo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -70,6 +74,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .target(
+            name: "BasaltInfo",
+            dependencies: [
+                "BasaltCore",
+                "BasaltStorage",
+                "BasaltServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .target(
@@ -111,6 +127,7 @@ let package = Package(
                 "BasaltClient",
                 "BasaltShell",
                 "BasaltThrift",
+                "BasaltInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -149,6 +166,10 @@ let package = Package(
             name: "BasaltThriftTests",
             dependencies: ["BasaltCore", "BasaltClient", "BasaltThrift", "BasaltTestSupport",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "BasaltInfoTests",
+            dependencies: ["BasaltCore", "BasaltServer", "BasaltClient", "BasaltInfo", "BasaltTestSupport"]
         ),
         .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]),
     ],

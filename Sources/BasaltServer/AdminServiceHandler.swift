@@ -55,7 +55,7 @@ struct AdminServiceHandler {
         try await server.blocking { engine in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_FlushRegionResponse()
-            response.flushed = try region.flush()
+            response.flushed = try engine.flush(region)
             return response
         }
     }
@@ -63,7 +63,7 @@ struct AdminServiceHandler {
     func compactRegion(request: Basalt_CompactRegionRequest) async throws -> Basalt_CompactRegionResponse {
         try await server.blocking { engine in
             let region = try RegionServer.region(request.region, in: engine)
-            _ = try region.compact(major: request.major, family: request.family.isEmpty ? nil : Array(request.family))
+            _ = try engine.compact(region, major: request.major, family: request.family.isEmpty ? nil : Array(request.family))
             return Basalt_CompactRegionResponse()
         }
     }

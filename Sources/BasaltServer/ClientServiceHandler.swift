@@ -7,13 +7,13 @@ import BasaltStorage
 enum ClientServiceHandler {
     static func service(_ server: RegionServer) -> ServiceTable {
         var table = ServiceTable(.basaltClient)
-        table.add(BasaltClientServiceMethod.get, on: server, grouped: true) { (request: Basalt_GetRequest, engine) in
+        table.add(BasaltClientServiceMethod.get, on: server, grouped: true, timed: { _ in .get }) { (request: Basalt_GetRequest, engine) in
             let region = try RegionServer.region(request.region, in: engine)
             var response = Basalt_GetResponse()
             response.result = try get(request.get, on: region)
             return response
         }
-        table.add(BasaltClientServiceMethod.mutate, on: server) { (request: Basalt_MutateRequest, engine) in
+        table.add(BasaltClientServiceMethod.mutate, on: server, timed: Self.kind) { (request: Basalt_MutateRequest, engine) in
             let region = try RegionServer.region(request.region, in: engine)
             let (result, processed) = try mutate(request.mutation, condition: request.hasCondition ? request.condition : nil, on: region)
             var response = Basalt_MutateResponse()
@@ -21,16 +21,27 @@ enum ClientServiceHandler {
             response.processed = processed
             return response
         }
-        table.add(BasaltClientServiceMethod.multi, on: server) { (request: Basalt_MultiRequest, engine) in
+        table.add(BasaltClientServiceMethod.multi, on: server, timed: { _ in .multi }) { (request: Basalt_MultiRequest, engine) in
             var response = Basalt_MultiResponse()
             response.regionActionResults = request.regionActions.map { run($0, on: engine) }
             return response
         }
         let scanners = server.scanners
-        table.add(BasaltClientServiceMethod.scan, on: server, grouped: true) { (request: Basalt_ScanRequest, engine) in
+        table.add(BasaltClientServiceMethod.scan, on: server, grouped: true, timed: { _ in .scanNext }) { (request: Basalt_ScanRequest, engine) in
             try scan(request, scanners: scanners, engine: engine)
         }
         return table
+    }
+
+    /// What kind of request a mutate call is, for the metrics.
+    @Sendable static func kind(_ r: Basalt_MutateRequest) -> RequestKind {
+        if r.hasCondition { return .checkAndMutate }
+        switch r.mutation.mutateType {
+        case .put, .UNRECOGNIZED: return .put
+        case .delete: return .delete
+        case .increment: return .increment
+        case .append: return .append
+        }
     }
 
     // MARK: - The work, on a handler thread

@@ -31,13 +31,13 @@ enum HBaseAdminService {
         t.add(HBaseAdminServiceMethod.flushRegion, on: server) { (r: HBaseFlushRegionRequest, engine) in
             let region = try HBaseClientService.region(r.region, in: engine)
             var out = HBaseFlushRegionResponse()
-            out.flushed = try region.flush()
+            out.flushed = try engine.flush(region)
             out.lastFlushTime = UInt64(Date().timeIntervalSince1970 * 1000)
             return out
         }
         t.add(HBaseAdminServiceMethod.compactRegion, on: server) { (r: HBaseCompactRegionRequest, engine) in
             let region = try HBaseClientService.region(r.region, in: engine)
-            _ = try region.compact(major: r.major, family: r.hasFamily && !r.family.isEmpty ? Array(r.family) : nil)
+            _ = try engine.compact(region, major: r.major, family: r.hasFamily && !r.family.isEmpty ? Array(r.family) : nil)
             return HBaseCompactRegionResponse()
         }
         t.add(HBaseAdminServiceMethod.rollWALWriter, on: server) { (_: HBaseRollWALWriterRequest, engine) in

@@ -11,22 +11,33 @@ import NIOCore
 enum HBaseClientService {
     static func service(_ server: RegionServer) -> ServiceTable {
         var table = ServiceTable(.hbaseClient)
-        table.addWithCells(HBaseClientServiceMethod.get, on: server, grouped: true) { (request: HBaseGetRequest, _, responder, engine) in
+        table.addWithCells(HBaseClientServiceMethod.get, on: server, grouped: true, timed: { _ in .get }) { (request: HBaseGetRequest, _, responder, engine) in
             try get(request, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
-        table.addWithCells(HBaseClientServiceMethod.mutate, on: server) { (request: HBaseMutateRequest, call, responder, engine) in
+        table.addWithCells(HBaseClientServiceMethod.mutate, on: server, timed: Self.kind) { (request: HBaseMutateRequest, call, responder, engine) in
             var block = call.cellBlock
             return try mutate(request, block: &block, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
-        table.addWithCells(HBaseClientServiceMethod.multi, on: server) { (request: HBaseMultiRequest, call, responder, engine) in
+        table.addWithCells(HBaseClientServiceMethod.multi, on: server, timed: { _ in .multi }) { (request: HBaseMultiRequest, call, responder, engine) in
             var block = call.cellBlock
             return try multi(request, block: &block, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
         let scanners = server.scanners
-        table.addWithCells(HBaseClientServiceMethod.scan, on: server, grouped: true) { (request: HBaseScanRequest, _, responder, engine) in
+        table.addWithCells(HBaseClientServiceMethod.scan, on: server, grouped: true, timed: { _ in .scanNext }) { (request: HBaseScanRequest, _, responder, engine) in
             try scan(request, scanners: scanners, cellBlocks: responder.cellBlocks ? responder.makeBuffer() : nil, engine: engine)
         }
         return table
+    }
+
+    /// What kind of request a mutate call is, for the metrics.
+    @Sendable static func kind(_ r: HBaseMutateRequest) -> RequestKind {
+        if r.hasCondition { return .checkAndMutate }
+        switch r.mutation.mutateType {
+        case .put: return .put
+        case .delete: return .delete
+        case .increment: return .increment
+        case .append: return .append
+        }
     }
 
     /// The open region a specifier names (by full or encoded name), or `NotServingRegionException`.

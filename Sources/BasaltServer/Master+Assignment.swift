@@ -66,7 +66,7 @@ extension Master {
 
     /// Moves a region (by encoded name) to `destination`, or to the least loaded other live server.
     public func moveRegion(encodedName: String, to destination: ServerName?) async throws {
-        try await procedures.withLock {
+        try await counted(.move) {
             let live = try await liveServers()
             if encodedName == RegionInfo.firstMeta.encodedName {
                 try await moveMeta(to: destination.map { try liveServer(matching: $0, in: live) }, live: live)
@@ -163,6 +163,12 @@ extension Master {
                 loads[most, default: 0] -= 1
                 loads[least, default: 0] += 1
                 moved += 1
+            }
+            if !dryRun {
+                state.withLock {
+                    $0.operations.balancerRuns += 1
+                    $0.operations.regionsMoved += moved
+                }
             }
             return moved
         }

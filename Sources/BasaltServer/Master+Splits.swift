@@ -14,7 +14,7 @@ import Foundation
 extension Master {
     /// Splits a region (by encoded name) at `splitPoint`, or at its mid row when nil. Returns the daughters.
     public func splitRegion(encodedName: String, at splitPoint: [UInt8]?) async throws -> [RegionInfo] {
-        try await procedures.withLock {
+        try await counted(.split) {
             guard let loc = try await findRegion(encodedName: encodedName) else {
                 throw ServerError(.invalidArgument, "no region with encoded name \(encodedName)")
             }
@@ -115,7 +115,7 @@ extension Master {
 
     /// Merges two adjacent regions of a table (by encoded name, in either order). Returns the merged region.
     public func mergeRegions(_ first: String, _ second: String) async throws -> RegionInfo {
-        try await procedures.withLock {
+        try await counted(.merge) {
             guard first != second else { throw ServerError(.invalidArgument, "a region cannot merge with itself (\(first))") }
             var parents: [MetaRow.Location] = []
             for name in [first, second] {

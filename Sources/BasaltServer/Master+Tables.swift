@@ -46,7 +46,7 @@ extension Master {
     /// recorded in meta (OFFLINE first, then OPEN with its server), and the table state ENABLED.
     @discardableResult
     public func createTable(_ descriptor: TableDescriptor, splitKeys: [[UInt8]] = []) async throws -> [RegionInfo] {
-        try await procedures.withLock {
+        try await counted(.createTable) {
             let table = descriptor.name
             guard !table.isSystemTable else { throw ServerError(.invalidArgument, "cannot create a table in the system namespace '\(table.namespace)'") }
             try Self.validate(splitKeys: splitKeys)
@@ -93,7 +93,7 @@ extension Master {
 
     /// Closes every region of an enabled table and marks it DISABLED.
     public func disableTable(_ table: TableName) async throws {
-        try await procedures.withLock {
+        try await counted(.disableTable) {
             let state = try await existingUserTable(table)
             guard state == .enabled || state == .disabling else { throw ServerError(.tableNotEnabled, "table \(table) is \(state.name.lowercased())") }
             try await writeMeta([MetaRow.tableStatePut(table, .disabling)])
@@ -105,7 +105,7 @@ extension Master {
 
     /// Opens every region of a disabled table (on its last server when that one is alive) and marks it ENABLED.
     public func enableTable(_ table: TableName) async throws {
-        try await procedures.withLock {
+        try await counted(.enableTable) {
             let state = try await existingUserTable(table)
             guard state == .disabled || state == .enabling else { throw ServerError(.tableNotDisabled, "table \(table) is \(state.name.lowercased())") }
             try await writeMeta([MetaRow.tableStatePut(table, .enabling)])
@@ -119,7 +119,7 @@ extension Master {
 
     /// Removes a disabled table: its meta rows, descriptor and files.
     public func deleteTable(_ table: TableName) async throws {
-        try await procedures.withLock {
+        try await counted(.deleteTable) {
             let state = try await existingUserTable(table)
             guard state == .disabled else { throw ServerError(.tableNotDisabled, "table \(table) is \(state.name.lowercased()); disable it before deleting") }
             try await removeRegions(of: table)
@@ -132,7 +132,7 @@ extension Master {
     /// Empties a disabled table: new, empty regions (at the old boundaries when `preserveSplits`),
     /// assigned and ENABLED, as HBase's truncate leaves it.
     public func truncateTable(_ table: TableName, preserveSplits: Bool) async throws {
-        try await procedures.withLock {
+        try await counted(.truncateTable) {
             let state = try await existingUserTable(table)
             guard state == .disabled else { throw ServerError(.tableNotDisabled, "table \(table) is \(state.name.lowercased()); disable it before truncating") }
             let descriptor = try readDescriptor(table)
@@ -148,7 +148,7 @@ extension Master {
     /// Replaces a table's descriptor; an enabled table's regions reopen with it. Files of dropped
     /// families are removed.
     public func modifyTable(_ descriptor: TableDescriptor) async throws {
-        try await procedures.withLock {
+        try await counted(.modifyTable) {
             let table = descriptor.name
             let state = try await existingUserTable(table)
             guard !descriptor.families.isEmpty else { throw ServerError(.invalidArgument, "table \(table) must keep at least one column family") }

@@ -48,6 +48,8 @@ public final class Master: Sendable {
     /// The root's file system: descriptors, region folders of splits and merges, WAL splitting.
     let fileSystem: any FileSystem
     let descriptors: TableDescriptors
+    /// Cluster figures for `/prometheus`.
+    package let metrics = MasterMetrics()
 
     struct State: Sendable {
         var serverName: ServerName?
@@ -61,6 +63,21 @@ public final class Master: Sendable {
         /// Live (and dead, not yet fenced) servers' storage client identities, "" for none (`Master+Fencing`).
         var storageClients: [String: String] = [:]
         var stopped = false
+        /// Balancer runs, regions moved and DDL done, for the metrics.
+        var operations = OperationCounts()
+    }
+
+    struct OperationCounts: Sendable {
+        var balancerRuns = 0
+        var regionsMoved = 0
+        var ddl: [MasterOperation: Int] = [:]
+    }
+
+    /// Runs a procedure under the procedure lock and counts it once it succeeded.
+    func counted<T: Sendable>(_ op: MasterOperation, _ body: () async throws -> T) async throws -> T {
+        let result = try await procedures.withLock(body)
+        state.withLock { $0.operations.ddl[op, default: 0] += 1 }
+        return result
     }
 
     let state = Mutex(State())

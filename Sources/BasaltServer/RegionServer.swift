@@ -61,6 +61,8 @@ public final class RegionServer: Sendable {
     let connections: ServerConnections
     /// The root's file system: the engine's WAL and HFiles, and WAL files split for the master.
     let fileSystem: any FileSystem
+    /// Request latencies and the engine's figures, for `/prometheus` and `/jmx`.
+    package let metrics = RegionServerMetrics()
     /// WAL files of dead servers this server split for the master.
     let walFilesSplitCounter = Atomic<Int>(0)
 
@@ -145,6 +147,7 @@ public final class RegionServer: Sendable {
             throw ServerError(error)
         }
         state.withLock { $0.running = Running(serverName: name, engine: engine) }
+        engine.wal.onSync { [metrics] took in metrics.recordWALSync(took) }
         engine.wal.onFailure { [abortContinuation] error in
             abortContinuation.yield("the WAL failed: \(error.message)")
         }

@@ -7,7 +7,7 @@ import Synchronization
 /// period (`hbase.client.scanner.timeout.period`) is closed, and a later call for it gets
 /// `UnknownScannerException`. Each call carries a sequence number so a retried call cannot skip rows.
 /// Safe to share across tasks.
-final class ScannerLeases: Sendable {
+package final class ScannerLeases: Sendable {
     /// One open scanner. Its fields are touched by one call at a time (`inUse` guards that).
     final class Entry: @unchecked Sendable {
         let id: UInt64
@@ -52,6 +52,26 @@ final class ScannerLeases: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// One open scanner as `/dump` shows it.
+    package struct Summary: Sendable {
+        package var id: UInt64
+        package var region: String
+        /// Idle since its last call (zero while a call is using it).
+        package var idle: Duration
+        package var inCall: Bool
+        package var calls: UInt64
+    }
+
+    /// Every open scanner with its lease's state, oldest id first.
+    func summaries() -> [Summary] {
+        let now = ContinuousClock.now
+        return state.withLock { s in
+            s.entries.values.map { e in
+                Summary(id: e.id, region: e.region.info.encodedName, idle: e.inUse ? .zero : now - e.lastUsed, inCall: e.inUse, calls: e.nextCallSeq)
+            }.sorted { $0.id < $1.id }
+        }
+    }
 
     /// Registers a scanner; returns its id.
     func add(region: Region, scanner: RegionScanner, scan: Scan, maxResultSize: Int = 0, batch: Int = 0) -> UInt64 {

@@ -101,23 +101,29 @@ struct ServiceTable: RPCService {
     /// A method that is blocking engine work: runs on one of `server`'s handler threads.
     mutating func add<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: some RawRepresentable<String>, on server: RegionServer, grouped: Bool = false,
+        timed kind: (@Sendable (Request) -> RequestKind)? = nil,
         _ body: @escaping @Sendable (Request, StorageEngine) throws -> Response
     ) {
-        addWithCells(method, on: server, grouped: grouped) { (request: Request, _, _, engine) in (try body(request, engine), nil) }
+        addWithCells(method, on: server, grouped: grouped, timed: kind) { (request: Request, _, _, engine) in (try body(request, engine), nil) }
     }
 
     /// A method that is blocking engine work and may carry cell blocks: `body` gets the call (its cell block)
     /// and the responder (whether the connection takes cell blocks, and buffers), and returns the message
-    /// and the cell block to answer with.
+    /// and the cell block to answer with. With `kind`, each call that succeeds is counted and timed in the
+    /// server's metrics as the kind of request `kind` says it is.
     mutating func addWithCells<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ method: some RawRepresentable<String>, on server: RegionServer, grouped: Bool = false,
+        timed kind: (@Sendable (Request) -> RequestKind)? = nil,
         _ body: @escaping @Sendable (Request, RPCCall, RPCResponder, StorageEngine) throws -> (Response, ByteBuffer?)
     ) {
         self.server = server
+        let metrics = server.metrics
         let work: Work = { call, responder, engine in
             do {
+                let started = ContinuousClock.now
                 let request = try call.request(Request.self)
                 let (message, cells) = try body(request, call, responder, engine)
+                if let kind { metrics.record(kind(request), since: started) }
                 return responder.frame(message, cellBlock: cells)
             } catch let e as RPCException {
                 return responder.frame(e)

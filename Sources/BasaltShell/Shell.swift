@@ -20,7 +20,7 @@ public actor Shell {
     }
 
     /// The version `version` reports.
-    public static let version = "0.7.0"
+    public static let version = BasaltVersion.current
 
     let connection: Connection
     let output: Output

@@ -71,6 +71,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     /// Worker threads still running (guarded by `work`); shutdown waits for zero.
     private var runningWorkers = 0
     private var countersStorage = Counters()
+    private var history: [BackgroundWork] = []
     /// Writers waiting for global memory park here.
     private let memoryCondition = NSCondition()
     /// Who hears that a region should split (the region server asks the master).
@@ -83,11 +84,66 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         public var compactions = 0
         public var majorCompactions = 0
         public var blockedWrites = 0
+        /// MemStore bytes flushed (`flush(_:)`), and the time it took.
+        public var flushedBytes = 0
+        public var flushTime: Duration = .zero
+        /// Stores (one family of one region each) compacted (`compact(_:major:family:)`), and the time it took.
+        public var compactedStores = 0
+        public var compactionTime: Duration = .zero
         /// Flush requests by trigger: size, global, wal, periodic, open (manual flushes are the caller's).
         public var flushesByReason: [String: Int] = [:]
     }
 
     public var counters: Counters { work.withLock { countersStorage } }
+
+    /// The flush and compaction queues and the most recent scheduled flushes and compactions.
+    public var activity: EngineActivity {
+        work.withLock { EngineActivity(flushQueue: flushQueue.count, compactionQueue: compactionQueue.count, recent: history) }
+    }
+
+    /// Flushes `r` now (a scheduled flush, or one an operator or the master asked for), counting it in
+    /// the engine's figures and history. Returns whether there was anything to flush.
+    @discardableResult
+    public func flush(_ r: Region) throws -> Bool {
+        let bytes = max(0, r.memStoreSize)
+        let started = ContinuousClock.now
+        let did = try r.flush()
+        let took = ContinuousClock.now - started
+        if did {
+            work.withLock {
+                countersStorage.flushes += 1
+                countersStorage.flushedBytes += bytes
+                countersStorage.flushTime += took
+                remember(BackgroundWork(kind: .flush, region: r.info.encodedName, finishedAt: Date(), took: took, amount: bytes))
+            }
+        }
+        return did
+    }
+
+    /// Compacts `r` now (the stores of `family`, or all), counting it in the engine's figures and history.
+    /// Returns how many stores were compacted.
+    @discardableResult
+    public func compact(_ r: Region, major: Bool, family: [UInt8]? = nil) throws -> Int {
+        let started = ContinuousClock.now
+        let n = try r.compact(major: major, family: family)
+        let took = ContinuousClock.now - started
+        if n > 0 {
+            work.withLock {
+                countersStorage.compactions += 1
+                if major { countersStorage.majorCompactions += 1 }
+                countersStorage.compactedStores += n
+                countersStorage.compactionTime += took
+                remember(BackgroundWork(kind: major ? .majorCompaction : .minorCompaction, region: r.info.encodedName, finishedAt: Date(), took: took, amount: n))
+            }
+        }
+        return n
+    }
+
+    /// Keeps `done` in the history (guarded by `work`).
+    private func remember(_ done: BackgroundWork) {
+        history.append(done)
+        if history.count > BackgroundWork.historyLength { history.removeFirst(history.count - BackgroundWork.historyLength) }
+    }
 
     /// Opens the WAL under `<root>/WALs/<serverName>` and starts the flusher, compaction and chore threads.
     public init(
@@ -346,8 +402,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     private func flushNow(_ r: Region) {
         guard !r.isClosed else { return }
         do {
-            let did = try r.flush()
-            work.withLock { if did { countersStorage.flushes += 1 } }
+            try flush(r)
         } catch {
             work.withLock { countersStorage.flushFailures += 1 }
             logger.error("scheduled flush failed", metadata: ["region": "\(r.info.encodedName)", "error": "\(error)"])
@@ -368,12 +423,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             work.unlock()
             guard !r.isClosed else { continue }
             do {
-                let n = try r.compact(major: major)
+                let n = try compact(r, major: major)
                 if n > 0 {
-                    work.withLock {
-                        countersStorage.compactions += 1
-                        if major { countersStorage.majorCompactions += 1 }
-                    }
                     if !major, r.storeFileCountMax >= configuration.region.compaction.minFiles { requestCompaction(r, major: false) }
                     checkSplit(r)
                 }

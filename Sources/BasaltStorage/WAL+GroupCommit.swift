@@ -154,7 +154,10 @@ extension WAL {
         let out = file
         cond.unlock()
         var err: Error?
+        let started = ContinuousClock.now
         do { try out?.sync() } catch { err = error }
+        let took = ContinuousClock.now - started
+        if err == nil, let observer = syncObserver.withLock({ $0 }) { observer(took) }
         cond.lock()
         syncsInFlight -= 1
         if let err {
@@ -162,6 +165,7 @@ extension WAL {
         } else {
             syncedEnd = max(syncedEnd, target)
             stats.syncs += 1
+            stats.syncTime += took
         }
         wakeFinished(callerTakesRole: callerContinues)
     }

@@ -87,6 +87,8 @@ public final class WAL: @unchecked Sendable {
     }
     /// Told once, with `cond` held, when the WAL fails (`onFailure`).
     private let failureHandler = Mutex<(@Sendable (StorageError) -> Void)?>(nil)
+    /// Told each sync's duration (`onSync`).
+    let syncObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
     var closed = false
     var parked: [Waiter] = []
     /// The syncer thread (when configured) waits on `syncerWake` while idle.
@@ -109,6 +111,8 @@ public final class WAL: @unchecked Sendable {
         public var syncs = 0
         public var bytes: Int64 = 0
         public var archivedFiles = 0
+        /// Time spent in syncs of the WAL file, summed.
+        public var syncTime: Duration = .zero
     }
 
     public var statistics: Statistics { cond.withLock { stats } }
@@ -290,6 +294,12 @@ public final class WAL: @unchecked Sendable {
     /// handler runs once, on the failing thread with the WAL's lock held: it must only hand the news on.
     public func onFailure(_ handler: (@Sendable (StorageError) -> Void)?) {
         failureHandler.withLock { $0 = handler }
+    }
+
+    /// Who hears how long each sync of the WAL file took (a region server's latency histogram); called
+    /// on the syncing thread, outside the WAL's lock.
+    public func onSync(_ observer: (@Sendable (Duration) -> Void)?) {
+        syncObserver.withLock { $0 = observer }
     }
 
     /// Starts a new file now (HBase's `wal_roll`).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BasaltCoordination
 import BasaltCore
+import BasaltInfo
 import BasaltServer
 import BasaltStorage
 import Foundation
@@ -71,7 +72,7 @@ func runServer(session: ZooKeeperCoordination, fenceAfter: Duration? = nil, abor
 /// What both server commands do first: logging, configuration, the root folder, a coordination session.
 enum ServerSetup {
     static func begin(_ conf: ConfigurationOptions, root: String) async throws -> (BasaltConfiguration, String, ZooKeeperCoordination) {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap(LogLevels.handler)
         var configuration = try conf.load()
         // Failover is only as quick as ZooKeeper notices a death: 10 s unless set (HBase waits 90 s).
         if configuration["zookeeper.session.timeout"] == nil { configuration["zookeeper.session.timeout"] = "10000" }
@@ -99,12 +100,15 @@ struct MasterCommand: AsyncParsableCommand {
         let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
         let fileSystem = POSIXFileSystem(fenceCommand: try FenceCommand(configuration))
         let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session, fileSystem: fileSystem)
+        // A backup master serves its page too (it says which master is active).
+        let info = try await InfoPorts.start(.master, configuration, serverHost: master.configuration.host, source: MasterInfo(master: master, configuration: configuration))
         let outcome = await runServer(session: session, start: { try await master.start() }, ready: {
             print("basalt master active: \(master.serverName?.description ?? "?")")
             fflush(nil)
         })
         switch outcome {
         case .signal:
+            await info?.stop()
             await master.stop()
             await session.close()
         case .sessionExpired:
@@ -151,6 +155,7 @@ struct RegionServerCommand: AsyncParsableCommand {
         let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
         let serverConf = try RegionServer.Configuration(root: rootPath, configuration)
         let rs = RegionServer(configuration: serverConf, coordination: session)
+        let info = try await InfoPorts.start(.regionServer, configuration, serverHost: serverConf.host, source: RegionServerInfo(server: rs, configuration: configuration))
         let sessionTimeout = Duration.milliseconds(try configuration.int("zookeeper.session.timeout", default: 10_000))
         let outcome = await runServer(session: session, fenceAfter: sessionTimeout, aborts: rs.aborts, start: { try await rs.start() }, ready: {
             print("basalt regionserver serving: \(rs.serverName?.description ?? "?")")
@@ -159,6 +164,7 @@ struct RegionServerCommand: AsyncParsableCommand {
         switch outcome {
         case .signal:
             await rs.decommission()
+            await info?.stop()
             try? await rs.stop(flush: true)
             await session.close()
         case .sessionExpired:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BasaltCore
+import BasaltInfo
 import BasaltClient
 import BasaltServer
 import BasaltThrift
@@ -14,14 +15,15 @@ struct StartCommand: AsyncParsableCommand {
         abstract: "Run Basalt standalone (embedded ZooKeeper-protocol server, master, one region server) until SIGINT or SIGTERM.",
         discussion: """
             Ports: hbase.zookeeper.property.clientPort (2181), hbase.master.port (16000), hbase.regionserver.port \
-            (16020), hbase.regionserver.thrift.port (9090, the Thrift1 gateway; -1 turns it off); 0 picks a free one. Binds to loopback. The first line on stdout says where each part listens.
+            (16020), hbase.regionserver.thrift.port (9090, the Thrift1 gateway; -1 turns it off), hbase.master.info.port \
+            (16010, the master's status page, /jmx, /prometheus; -1 turns it off), hbase.regionserver.info.port (16030); 0 picks a free one. Binds to loopback. The first line on stdout says where each part listens.
             """)
 
     @Option(help: "The data folder (created when missing).") var data = "./basalt-data"
     @OptionGroup var conf: ConfigurationOptions
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap(LogLevels.handler)
         let launched = ContinuousClock.now
         let configuration = try conf.load()
         let stopBound = try ShutdownWatchdog.timeout(configuration)
@@ -48,16 +50,37 @@ struct StartCommand: AsyncParsableCommand {
                 throw error
             }
         }
+        var infoServers: [InfoServer] = []
+        do {
+            if let i = try await InfoPorts.start(.master, configuration, serverHost: cluster.master.configuration.host, source: MasterInfo(master: cluster.master, configuration: configuration)) {
+                infoServers.append(i)
+            }
+            if let server = cluster.regionServers.first,
+               let i = try await InfoPorts.start(.regionServer, configuration, serverHost: server.configuration.host, source: RegionServerInfo(server: server, configuration: configuration)) {
+                infoServers.append(i)
+            }
+        } catch {
+            for i in infoServers { await i.stop() }
+            if let (server, connection) = gateway {
+                await connection.close()
+                await server.stop()
+            }
+            await cluster.stop(flush: true)
+            lock.release()
+            throw error
+        }
         let ready = ContinuousClock.now - launched
         let thrift = gateway.map { ", thrift 127.0.0.1:\($0.0.port)" } ?? ""
+        let info = infoServers.isEmpty ? "" : ", info " + infoServers.map { "127.0.0.1:\($0.port)" }.joined(separator: " ")
         print("""
             basalt standalone ready in \(ready.inMilliseconds) ms: zookeeper \(cluster.zooKeeper.connectString), \
-            master \(cluster.master.serverName?.hostAndPort ?? "?"), regionserver \(rs?.hostAndPort ?? "?")\(thrift), data \(root)
+            master \(cluster.master.serverName?.hostAndPort ?? "?"), regionserver \(rs?.hostAndPort ?? "?")\(thrift)\(info), data \(root)
             """)
         fflush(nil)
         await waitForTerminationSignal()
         ShutdownWatchdog.arm(stopBound)
         FileHandle.standardError.write(Data("basalt: stopping (flushing every region)\n".utf8))
+        for i in infoServers { await i.stop() }
         if let (server, connection) = gateway {
             // Closing the gateway's connection first ends calls still retrying ("Basalt is stopping"),
             // so stopping the gateway does not wait out their retries.

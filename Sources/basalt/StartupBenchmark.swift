@@ -27,6 +27,7 @@ extension BenchCommand {
                 process.executableURL = URL(fileURLWithPath: exe)
                 process.arguments = [
                     "start", "--data", data, "-D", "hbase.zookeeper.property.clientPort=0", "-D", "hbase.master.port=0", "-D", "hbase.regionserver.port=0",
+                    "-D", "hbase.master.info.port=0", "-D", "hbase.regionserver.info.port=0",
                 ]
                 let out = Pipe()
                 process.standardOutput = out

@@ -85,7 +85,7 @@ import Testing
         let common = ["--root", dir.path + "/root", "-D", quorum, "-D", "zookeeper.session.timeout=3000", "-D", "basalt.memory=\(128 << 20)"]
         var servers: [Child] = []
         func startServer() throws -> Child {
-            let c = try launch(["regionserver"] + common + ["-D", "hbase.regionserver.port=0"], name: "rs\(servers.count)", in: dir.path)
+            let c = try launch(["regionserver"] + common + ["-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.info.port=0"], name: "rs\(servers.count)", in: dir.path)
             servers.append(c)
             children.append(c)
             return c
@@ -93,7 +93,7 @@ import Testing
         for _ in 0..<3 { _ = try startServer() }
         var masters: [Child] = []
         func startMaster() throws -> Child {
-            let c = try launch(["master"] + common + ["-D", "hbase.master.port=0"], name: "master\(masters.count)", in: dir.path)
+            let c = try launch(["master"] + common + ["-D", "hbase.master.port=0", "-D", "hbase.master.info.port=0"], name: "master\(masters.count)", in: dir.path)
             masters.append(c)
             children.append(c)
             return c
@@ -192,10 +192,10 @@ import Testing
         let proxy = try TCPProxy(targetPort: try #require(zk.members.first).clientPort)
         let quorum = "hbase.zookeeper.quorum=\(zk.connectString)"
         let common = ["--root", dir.path + "/root", "-D", "zookeeper.session.timeout=3000", "-D", "basalt.memory=\(128 << 20)"]
-        let cutOff = try launch(["regionserver", "-D", "hbase.zookeeper.quorum=127.0.0.1:\(proxy.port)", "-D", "hbase.regionserver.port=0"] + common,
+        let cutOff = try launch(["regionserver", "-D", "hbase.zookeeper.quorum=127.0.0.1:\(proxy.port)", "-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.info.port=0"] + common,
                                 name: "rs-cut", in: dir.path)
-        let other = try launch(["regionserver", "-D", quorum, "-D", "hbase.regionserver.port=0"] + common, name: "rs-other", in: dir.path)
-        let master = try launch(["master", "-D", quorum, "-D", "hbase.master.port=0"] + common, name: "master", in: dir.path)
+        let other = try launch(["regionserver", "-D", quorum, "-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.info.port=0"] + common, name: "rs-other", in: dir.path)
+        let master = try launch(["master", "-D", quorum, "-D", "hbase.master.port=0", "-D", "hbase.master.info.port=0"] + common, name: "master", in: dir.path)
         children += [cutOff, other, master]
         #expect(await pollUntil(60) { master.firstLine().contains("active") && cutOff.firstLine().contains("serving") && other.firstLine().contains("serving") } != nil,
                 "the cluster never started")

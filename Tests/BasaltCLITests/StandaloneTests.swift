@@ -14,7 +14,7 @@ import Testing
     func start(_ data: String) throws -> (Process, String) {
         let (p, out, _) = try basalt.start([
             "start", "--data", data, "-D", "hbase.zookeeper.property.clientPort=0", "-D", "hbase.master.port=0", "-D", "hbase.regionserver.port=0",
-            "-D", "hbase.regionserver.thrift.port=0",
+            "-D", "hbase.regionserver.thrift.port=0", "-D", "hbase.master.info.port=0", "-D", "hbase.regionserver.info.port=0",
         ])
         var line: [UInt8] = []
         while true {
@@ -49,7 +49,7 @@ import Testing
         #expect(load.status == 0, "\(load.stderr)")
         #expect(load.stdout.hasPrefix("load: "))
         // A second server on the same folder is refused.
-        let second = try basalt.run(["start", "--data", data, "-D", "hbase.zookeeper.property.clientPort=0", "-D", "hbase.master.port=0", "-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.thrift.port=0"])
+        let second = try basalt.run(["start", "--data", data, "-D", "hbase.zookeeper.property.clientPort=0", "-D", "hbase.master.port=0", "-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.thrift.port=0", "-D", "hbase.master.info.port=0", "-D", "hbase.regionserver.info.port=0"])
         #expect(second.status != 0)
         #expect(second.stderr.contains("another Basalt process"))
         stop(first, signal: signal)

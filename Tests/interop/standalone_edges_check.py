@@ -45,7 +45,8 @@ class Basalt:
         self.err = open(os.path.join(os.path.dirname(data), "basalt.err"), "ab")
         self.process = subprocess.Popen(
             [binary, "start", "--data", data, "-D", "hbase.zookeeper.property.clientPort=0", "-D", "hbase.master.port=0",
-             "-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.thrift.port=0"],
+             "-D", "hbase.regionserver.port=0", "-D", "hbase.regionserver.thrift.port=0",
+             "-D", "hbase.master.info.port=0", "-D", "hbase.regionserver.info.port=0"],
             stdout=subprocess.PIPE, stderr=self.err)
         line = self.process.stdout.readline().decode()
         zk = re.search(r"zookeeper (127\.0\.0\.1:\d+)", line)
