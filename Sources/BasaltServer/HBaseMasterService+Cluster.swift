@@ -124,6 +124,18 @@ extension HBaseMasterService {
                 return HBaseMoveRegionResponse()
             }
         }
+        t.add(Method.assignRegion) { (r: HBaseAssignRegionRequest) in
+            try await serve {
+                try await master.assignRegion(encodedName: try encodedName(r.region))
+                return HBaseAssignRegionResponse()
+            }
+        }
+        t.add(Method.unassignRegion) { (r: HBaseUnassignRegionRequest) in
+            try await serve {
+                try await master.unassignRegion(encodedName: try encodedName(r.region))
+                return HBaseUnassignRegionResponse()
+            }
+        }
         t.add(Method.splitRegion) { (r: HBaseSplitTableRegionRequest) in
             try await serve {
                 let region = try r.regionInfo.toRegionInfo()

@@ -74,6 +74,9 @@ package enum MasterOperation: String, CaseIterable, Sendable {
     case split
     case merge
     case move
+    /// hbck's fix-ups.
+    case assign
+    case unassign
 }
 
 extension Master {

@@ -7,7 +7,7 @@ struct BasaltCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "basalt",
         abstract: "Basalt: an HBase-compatible wide-column store.",
-        subcommands: [StartCommand.self, MasterCommand.self, RegionServerCommand.self, ShellCommand.self, ThriftCommand.self, ZooKeeperCommand.self, ZKCliCommand.self, WALCommand.self, HFileCommand.self, BenchCommand.self, CanaryCommand.self]
+        subcommands: [StartCommand.self, MasterCommand.self, RegionServerCommand.self, ShellCommand.self, ThriftCommand.self, ZooKeeperCommand.self, ZKCliCommand.self, WALCommand.self, HFileCommand.self, BenchCommand.self, CanaryCommand.self, HbckCommand.self]
     )
 }
 
