@@ -1,5 +1,6 @@
 import BasaltCore
 import BasaltServer
+import BasaltStorage
 import Foundation
 
 /// A region server's info port: its status page, its beans, its metrics.
@@ -96,11 +97,28 @@ public struct RegionServerInfo: InfoSource {
                 (prefix + "memStoreSize", .int(r.memStoreBytes)), (prefix + "readRequestCount", .int(r.readRequests)),
                 (prefix + "writeRequestCount", .int(r.writeRequests)),
             ]
+            for op in RegionOperation.allCases {
+                regionAttributes.append((prefix + Self.jmxCount(op), .int(r.requests[op] ?? 0)))
+            }
         }
         return [
             JMXBean(name: "Hadoop:service=HBase,name=RegionServer,sub=Server", attributes: attributes),
             JMXBean(name: "Hadoop:service=HBase,name=RegionServer,sub=Regions", attributes: regionAttributes),
         ]
+    }
+
+    /// HBase's per-region attribute for an operation's count.
+    static func jmxCount(_ op: RegionOperation) -> String {
+        switch op {
+        case .get: "getCount"
+        case .scan: "scanCount"
+        case .put: "putCount"
+        case .delete: "deleteCount"
+        case .increment: "incrementCount"
+        case .append: "appendCount"
+        case .checkAndMutate: "checkAndMutateCount"
+        case .batch: "mutateRowsCount"
+        }
     }
 
     public func dump() async -> String {

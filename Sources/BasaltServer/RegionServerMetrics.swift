@@ -133,6 +133,11 @@ package final class RegionServerMetrics: Sendable {
                     g.set(Double(value))
                     gauges.append(g)
                 }
+                for op in RegionOperation.allCases {
+                    let g = gauge("basalt_region_requests", "Requests the region served since it opened here, by operation.", labels + [("operation", op.rawValue)])
+                    g.set(Double(r.requests[op] ?? 0))
+                    gauges.append(g)
+                }
                 m.regionGauges[r.encodedName] = gauges
             }
             for (name, gauges) in m.regionGauges where !current.contains(name) {

@@ -15,6 +15,8 @@ package struct RegionServerStatus: Sendable {
         package var storeFileBytes: Int
         package var readRequests: Int
         package var writeRequests: Int
+        /// Requests by operation since the region opened here.
+        package var requests: [RegionOperation: Int]
     }
 
     package var serverName: String
@@ -48,7 +50,8 @@ extension RegionServer {
                 table: r.info.table.description, encodedName: r.info.encodedName, regionName: r.info.regionNameAsString,
                 startKey: r.info.startKey, endKey: r.info.endKey, memStoreBytes: max(0, r.memStoreSize),
                 storeFiles: r.storeFileCount, storeFileBytes: r.storeFileSize,
-                readRequests: r.readRequestCount, writeRequests: r.writeRequestCount)
+                readRequests: r.readRequestCount, writeRequests: r.writeRequestCount,
+                requests: Dictionary(uniqueKeysWithValues: RegionOperation.allCases.map { ($0, r.requestCount($0)) }))
         }.sorted { $0.table != $1.table ? $0.table < $1.table : $0.startKey.lexicographicallyPrecedes($1.startKey) }
         return RegionServerStatus(
             serverName: running.serverName.description, startedAt: Date(timeIntervalSince1970: Double(running.serverName.startCode) / 1000),

@@ -19,9 +19,11 @@ extension Region {
     /// Store files over all families.
     public var storeFileCount: Int { stores.reduce(0) { $0 + $1.fileCount } }
     /// Gets and scans served since the region opened.
-    public var readRequestCount: Int { readRequests.load(ordering: .relaxed) }
+    public var readRequestCount: Int { requestCount(.get) + requestCount(.scan) }
     /// Write batches applied since the region opened.
-    public var writeRequestCount: Int { writeRequests.load(ordering: .relaxed) }
+    public var writeRequestCount: Int { RegionOperation.allCases.filter { !$0.isRead }.reduce(0) { $0 + requestCount($1) } }
+    /// Requests of one kind served since the region opened.
+    public func requestCount(_ op: RegionOperation) -> Int { requests.value(op) }
 
     /// Writes the MemStores to HFiles: snapshot (with writes held off for an instant) → one HFile per
     /// store (temporary name, fsync, rename) → each store swaps its snapshot for the file → the region

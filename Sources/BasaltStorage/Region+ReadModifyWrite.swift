@@ -32,7 +32,7 @@ extension Region {
             let sum = value &+ col.amount
             totals.append(Cell(row: inc.row, family: col.family, qualifier: col.qualifier, timestamp: ts, value: Bytes.fromInt64(sum)))
         }
-        try applyLocked(totals, durability: resolvedDurability(inc.durability), now: now)
+        try applyLocked(totals, durability: resolvedDurability(inc.durability), now: now, as: .increment)
         return RowResult(row: inc.row, cells: totals.sorted())
     }
 
@@ -60,7 +60,7 @@ extension Region {
             try checkCell(cell)
             out.append(cell)
         }
-        try applyLocked(out, durability: resolvedDurability(app.durability), now: now)
+        try applyLocked(out, durability: resolvedDurability(app.durability), now: now, as: .append)
         return RowResult(row: app.row, cells: out.sorted())
     }
 
@@ -101,7 +101,7 @@ extension Region {
             case .delete(let d): cells.append(contentsOf: try markers(for: d, now: now))
             }
         }
-        try applyLocked(cells, durability: durability, now: now)
+        try applyLocked(cells, durability: durability, now: now, as: .checkAndMutate)
         return true
     }
 

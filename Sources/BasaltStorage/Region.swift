@@ -75,9 +75,9 @@ public final class Region: @unchecked Sendable {
     let flushRequested = Atomic<Bool>(false)
     /// The most files any store holds (kept current by flushes and compactions).
     let maxStoreFiles = Atomic<Int>(0)
-    /// Reads (gets and scanner opens) and write batches served, for `list_regions` and `status`.
-    let readRequests = Atomic<Int>(0)
-    let writeRequests = Atomic<Int>(0)
+    /// Requests served by operation (gets, scanner opens, write batches), for `list_regions`, `status`
+    /// and the metrics.
+    let requests = RegionRequestCounts()
     /// Serialises flushes (and a compaction's swap) of this region.
     let flushLock = Lock()
     /// A snapshot whose flush has not completed yet: its sequence id and accounted bytes. Under `flushLock`.
@@ -227,9 +227,9 @@ public final class Region: @unchecked Sendable {
 
     /// With the rows locked: one sequence id, one WAL entry, then the MemStores. Cells at
     /// `Cell.latestTimestamp` are written at `now`.
-    func applyLocked(_ cells: [Cell], durability: Durability, now: Int64) throws {
+    func applyLocked(_ cells: [Cell], durability: Durability, now: Int64, as op: RegionOperation) throws {
         guard !cells.isEmpty else { return }
-        writeRequests.add(1, ordering: .relaxed)
+        requests.count(op)
         try updatesLock.withReadLock {
             try checkOpen()
             if writesClosed.load(ordering: .relaxed) {
@@ -294,7 +294,7 @@ public final class Region: @unchecked Sendable {
         try rowLocks.lock(put.row)
         defer { rowLocks.unlock(put.row) }
         let now = clock()
-        try applyLocked(put.cells, durability: resolvedDurability(put.durability), now: now)
+        try applyLocked(put.cells, durability: resolvedDurability(put.durability), now: now, as: .put)
     }
 
     /// Replaces `latestTimestamp` with `now`; returns the cells unchanged when none needs it.
@@ -316,7 +316,7 @@ public final class Region: @unchecked Sendable {
         try rowLocks.lock(delete.row)
         defer { rowLocks.unlock(delete.row) }
         let now = clock()
-        try applyLocked(markers(for: delete, now: now), durability: resolvedDurability(delete.durability), now: now)
+        try applyLocked(markers(for: delete, now: now), durability: resolvedDurability(delete.durability), now: now, as: .delete)
     }
 
     /// The marker cells a delete writes, with timestamps resolved. Row lock held.
@@ -373,7 +373,7 @@ public final class Region: @unchecked Sendable {
             case .delete(let d): cells.append(contentsOf: try markers(for: d, now: now))
             }
         }
-        try applyLocked(cells, durability: durability, now: now)
+        try applyLocked(cells, durability: durability, now: now, as: .batch)
     }
 
     // MARK: - Reads
@@ -384,7 +384,7 @@ public final class Region: @unchecked Sendable {
         guard info.contains(row: get.row) else {
             throw StorageError(.wrongRegion, "row '\(Bytes.toStringBinary(get.row.prefix(64)))' is outside region \(info.regionNameAsString)")
         }
-        readRequests.add(1, ordering: .relaxed)
+        requests.count(.get)
         return try getLocked(get, now: clock())
     }
 
@@ -401,7 +401,7 @@ public final class Region: @unchecked Sendable {
     /// Opens a scanner fixed at the current read point.
     public func scanner(_ scan: Scan) throws -> RegionScanner {
         try checkOpen()
-        readRequests.add(1, ordering: .relaxed)
+        requests.count(.scan)
         return try scanner(scan, now: clock())
     }
 

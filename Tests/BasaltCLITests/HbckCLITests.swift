@@ -58,6 +58,18 @@ import Testing
             let other = try #require(cluster.regionServers.first { $0.serverName != twice.server })
             _ = try #require(other.engine).openRegion(twice.region, descriptor: twiceDescriptor)
 
+            // A split whose parent's folder came back (as a split stopped half way would leave it).
+            let (splitTable, _, splitRegions) = try await create("hbck_split", [], connection)
+            for row in ["a", "k", "t"] {
+                var p = Put(row: Array(row.utf8))
+                p.add(family: Array("f".utf8), qualifier: Array("q".utf8), value: Array("v".utf8))
+                try await connection.table(splitTable).put(p)
+            }
+            let parent = splitRegions[0].region
+            let daughters = try await connection.admin().split(splitTable, at: Array("m".utf8))
+            #expect(daughters.count == 2)
+            try FileManager.default.createDirectory(atPath: cluster.cluster.root + "/data/default/hbck_split/" + parent.encodedName, withIntermediateDirectories: true)
+
             // WALs of a server that is not live (and so not split by anyone yet).
             let deadWALs = cluster.cluster.root + "/WALs/127.0.0.1,1,1"
             try FileManager.default.createDirectory(atPath: deadWALs, withIntermediateDirectories: true)
@@ -75,6 +87,7 @@ import Testing
             #expect(out.contains("NOT_DEPLOYED  hbck_undeployed \(lonely.region.encodedName)"), "\(out)")
             #expect(out.contains("MULTIPLY_DEPLOYED  hbck_twice \(twice.region.encodedName)"), "\(out)")
             #expect(out.contains("UNSPLIT_WALS  -: WALs/127.0.0.1,1,1 belongs to 127.0.0.1,1,1, which is not live"), "\(out)")
+            #expect(out.contains("LEFTOVER_SPLIT_PARENT  hbck_split \(parent.encodedName): its folder is still there"), "\(out)")
             #expect(!out.contains("  hbck_ok"), "the clean table has nothing to report: \(out)")
             #expect(out.contains("fix:   basalt hbck assigns \(lonely.region.encodedName)"))
 

@@ -73,6 +73,9 @@ import Testing
             #expect(prom.type.hasPrefix("text/plain"))
             #expect(prom.body.contains("basalt_regionserver_request_duration_seconds_count{kind=\"get\"} \(getsBefore + min(5, mine.count))"))
             #expect(prom.body.contains("basalt_region_memstore_bytes{table=\"info_t\",region=\"\(mine[0].region.encodedName)\"}"))
+            #expect(prom.body.contains("basalt_region_requests{table=\"info_t\",region=\"\(mine[0].region.encodedName)\",operation=\"get\"} 1.0"), "\(prom.body)")
+            let regionsBean = try #require(after.first { ($0["name"] as? String) == "Hadoop:service=HBase,name=RegionServer,sub=Regions" })
+            #expect(regionsBean["Namespace_default_table_info_t_region_\(mine[0].region.encodedName)_metric_putCount"] as? Int == 1)
 
             let masterBeans = try Self.beans(try await Self.get(masterInfo.port, "/jmx").body)
             let am = try #require(masterBeans.first { ($0["name"] as? String) == "Hadoop:service=HBase,name=Master,sub=AssignmentManager" })
