@@ -171,7 +171,7 @@ let package = Package(
             name: "BasaltInfoTests",
             dependencies: ["BasaltCore", "BasaltServer", "BasaltClient", "BasaltInfo", "BasaltTestSupport"]
         ),
-        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltProtocol", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -63,6 +63,8 @@ public final class Master: Sendable {
         /// Live (and dead, not yet fenced) servers' storage client identities, "" for none (`Master+Fencing`).
         var storageClients: [String: String] = [:]
         var stopped = false
+        /// The info port, written into the `master` znode as HBase does (set before `start`).
+        var infoPort: Int?
         /// Balancer runs, regions moved and DDL done, for the metrics.
         var operations = OperationCounts()
     }
@@ -99,6 +101,9 @@ public final class Master: Sendable {
         connections = ServerConnections(limits: configuration.limits)
     }
 
+    /// Records the info port the process serves, for the `master` znode; call before `start`.
+    public func setInfoPort(_ port: Int) { state.withLock { $0.infoPort = port } }
+
     public var serverName: ServerName? { state.withLock { $0.serverName } }
     public var metaServer: ServerName? { state.withLock { $0.metaServer } }
 
@@ -116,7 +121,8 @@ public final class Master: Sendable {
         state.withLock { $0.rpc = rpc }
         let name = ServerName(host: configuration.host, port: rpc.port, startCode: Int64(Date().timeIntervalSince1970 * 1000))
         state.withLock { $0.serverName = name }
-        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.masterZNode(name, id: "master:\(name.port)"))
+        let infoPort = state.withLock { $0.infoPort }
+        try await coordination.becomeActiveMaster(name, data: try PBUFCodec.masterZNode(name, id: "master:\(name.port)", infoPort: infoPort))
         let id = try await coordination.clusterId()
         state.withLock { $0.clusterId = id }
         logger.info("active master", metadata: ["server": "\(name)", "cluster": "\(id)"])

@@ -102,6 +102,7 @@ struct MasterCommand: AsyncParsableCommand {
         let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session, fileSystem: fileSystem)
         // A backup master serves its page too (it says which master is active).
         let info = try await InfoPorts.start(.master, configuration, serverHost: master.configuration.host, source: MasterInfo(master: master, configuration: configuration))
+        if let info { master.setInfoPort(info.port) }
         let outcome = await runServer(session: session, start: { try await master.start() }, ready: {
             print("basalt master active: \(master.serverName?.description ?? "?")")
             fflush(nil)

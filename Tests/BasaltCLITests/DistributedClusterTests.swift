@@ -1,5 +1,7 @@
 import BasaltClient
+import BasaltCoordination
 import BasaltCore
+import BasaltProtocol
 import BasaltStorage
 import BasaltTestSupport
 import Foundation
@@ -100,6 +102,11 @@ import Testing
         }
         let first = try startMaster()
         #expect(await pollUntil(60) { first.firstLine().contains("active") } != nil, "the master never became active")
+        // The master znode carries the info port, as HBase's does.
+        let session = try await ZooKeeperCoordination.connect(configuration: BasaltConfiguration(["hbase.zookeeper.quorum": zk.connectString]))
+        let znode = try #require(try await session.activeMaster())
+        #expect(try PBUFCodec.decodeZNode(HBaseMaster.self, from: znode).infoPort > 0)
+        await session.close()
         _ = try startMaster()
 
         let acks = dir.path + "/acks"
