@@ -31,6 +31,7 @@ struct AdminServiceHandler {
                 throw ServerError(.invalidArgument, "region \(info.regionNameAsString) is not of table \(descriptor.name)")
             }
             let region = try engine.openRegion(info, descriptor: descriptor)
+            if region.files != nil { try RegionInfoFile.ensure(info, root: engine.root, fileSystem: engine.fileSystem) }
             var response = Basalt_OpenRegionResponse()
             response.openSeqNum = region.maxSequenceId + 1
             return response

@@ -1,6 +1,7 @@
 import BasaltClient
 import BasaltCore
 import BasaltProtocol
+import BasaltServer
 import BasaltStorage
 import Foundation
 
@@ -63,6 +64,8 @@ struct HbckCheck {
     var folders: [TableName: Set<String>]?
     /// WAL folders under the root with files in them. Nil without a root.
     var walFolders: [String]?
+    /// What each region folder's `.regioninfo` says, by encoded name (folders without one are left out).
+    var folderRegions: [String: RegionInfo] = [:]
 
     /// Reads the cluster through `connection`, and the root's folders when `root` is given.
     static func read(_ connection: Connection, root: String?) async throws -> HbckCheck {
@@ -94,6 +97,11 @@ struct HbckCheck {
                     guard let name = try? TableName(ns == "default" ? table : "\(ns):\(table)") else { continue }
                     let names = ((try? fs.list(joinPath(data, ns, table))) ?? []).filter { $0.count == 32 && $0.allSatisfy(\.isHexDigit) }
                     folders[name] = Set(names)
+                    for n in names {
+                        if let info = try? RegionInfoFile.read(joinPath(data, ns, table, n, RegionInfoFile.name), fileSystem: fs), info.encodedName == n {
+                            c.folderRegions[n] = info
+                        }
+                    }
                 }
             }
             c.folders = folders
@@ -152,36 +160,17 @@ struct HbckCheck {
         }
 
         // The key range: sorted by start key, each region must start where the one before ended.
-        let sorted = serving.sorted { a, b in
-            a.location.region.startKey == b.location.region.startKey
-                ? Self.endOrder(a.location.region.endKey, b.location.region.endKey)
-                : a.location.region.startKey.lexicographicallyPrecedes(b.location.region.startKey)
+        let walk = Self.walk(serving.map(\.location.region))
+        for (r, other) in walk.overlaps {
+            out.append(HbckFinding(kind: .overlap, table: name, region: r.encodedName,
+                detail: "\(r.encodedName) \(Self.range(r)) overlaps \(other.encodedName) \(Self.range(other))",
+                fix: "merge_region '\(other.encodedName)', '\(r.encodedName)' when the two are adjacent; otherwise unassign the wrong one (basalt hbck unassigns \(r.encodedName)) and remove its meta row"))
         }
-        var cursor: [UInt8] = []
-        var reachedEnd = false
-        var last: Region?
-        for r in sorted {
-            let start = r.location.region.startKey
-            if reachedEnd || start.lexicographicallyPrecedes(cursor) {
-                let other = last.map { "\($0.encoded) [\(Self.key($0.location.region.startKey)), \(Self.endKey($0.location.region.endKey)))" } ?? "?"
-                out.append(HbckFinding(kind: .overlap, table: name, region: r.encoded,
-                    detail: "\(r.encoded) [\(Self.key(start)), \(Self.endKey(r.location.region.endKey))) overlaps \(other)",
-                    fix: "merge_region '\(last?.encoded ?? "?")', '\(r.encoded)' when the two are adjacent; otherwise unassign the wrong one (basalt hbck unassigns \(r.encoded)) and remove its meta row"))
-            } else if cursor.lexicographicallyPrecedes(start) {
-                out.append(HbckFinding(kind: .hole, table: name, region: nil, detail: "no region covers [\(Self.key(cursor)), \(Self.key(start)))",
-                    fix: "restore the meta row of the region that covered it (its folder under data/\(table.namespace)/\(table.qualifier) holds .regioninfo); Basalt has no fixMeta yet"))
+        if state != nil || !serving.isEmpty {
+            for hole in walk.holes {
+                out.append(HbckFinding(kind: .hole, table: name, region: nil, detail: "no region covers [\(Self.key(hole.start)), \(Self.endKey(hole.end)))",
+                    fix: "basalt hbck fixHoles \(name) --root DIR (a folder whose .regioninfo lies in the hole gets its meta row back; the rest is plugged with new empty regions)"))
             }
-            let end = r.location.region.endKey
-            if end.isEmpty {
-                reachedEnd = true
-            } else if cursor.lexicographicallyPrecedes(end) {
-                cursor = end
-            }
-            last = r
-        }
-        if !reachedEnd && (state != nil || !sorted.isEmpty) {
-            out.append(HbckFinding(kind: .hole, table: name, region: nil, detail: "no region covers [\(Self.key(cursor)), end of table)",
-                fix: "restore the meta row of the table's last region (its folder holds .regioninfo); Basalt has no fixMeta yet"))
         }
 
         // Where each region is open, against meta and the table's state.
@@ -217,10 +206,15 @@ struct HbckCheck {
                     fix: "restore the folder from a copy if there is one; otherwise unassign the region (basalt hbck unassigns \(r.encoded)) and mend the hole it leaves"))
             }
             let known = Set(all.map(\.encoded))
+            let holes = Self.walk(serving.map(\.location.region)).holes
             for encoded in folderSet.subtracting(known).sorted() {
+                let info = folderRegions[encoded]
+                let adoptable = info.map { i in holes.contains { Self.within(i, $0) } } ?? false
                 out.append(HbckFinding(kind: .orphanFolder, table: name, region: encoded,
-                    detail: "data/\(table.namespace)/\(table.qualifier)/\(encoded) is not in hbase:meta",
-                    fix: "move the folder out of the root once you have checked it holds nothing you need"))
+                    detail: "data/\(table.namespace)/\(table.qualifier)/\(encoded) is not in hbase:meta" + (info.map { " (its .regioninfo says \(Self.range($0)))" } ?? ""),
+                    fix: adoptable
+                        ? "basalt hbck fixHoles \(name) --root DIR gives it its meta row back"
+                        : "move the folder out of the root once you have checked it holds nothing you need"))
             }
         }
         let inMeta = Set(all.map(\.encoded))
@@ -235,6 +229,43 @@ struct HbckCheck {
         }
         return out
     }
+
+    /// The holes and overlaps of a table's regions (split parents left out): walking them by start key,
+    /// each must start where the one before ended, the first at the table's start and the last at its end.
+    static func walk(_ regions: [RegionInfo]) -> (holes: [(start: [UInt8], end: [UInt8])], overlaps: [(RegionInfo, RegionInfo)]) {
+        let sorted = regions.sorted { a, b in
+            a.startKey == b.startKey ? endOrder(a.endKey, b.endKey) : a.startKey.lexicographicallyPrecedes(b.startKey)
+        }
+        var holes: [(start: [UInt8], end: [UInt8])] = []
+        var overlaps: [(RegionInfo, RegionInfo)] = []
+        var cursor: [UInt8] = []
+        var reachedEnd = false
+        var last: RegionInfo?
+        for r in sorted {
+            if let l = last, reachedEnd || r.startKey.lexicographicallyPrecedes(cursor) {
+                overlaps.append((r, l))
+            } else if cursor.lexicographicallyPrecedes(r.startKey) {
+                holes.append((cursor, r.startKey))
+            }
+            if r.endKey.isEmpty {
+                reachedEnd = true
+            } else if cursor.lexicographicallyPrecedes(r.endKey) {
+                cursor = r.endKey
+            }
+            last = r
+        }
+        if !reachedEnd { holes.append((cursor, [])) }
+        return (holes, overlaps)
+    }
+
+    /// Whether `r`'s keys lie inside the hole.
+    static func within(_ r: RegionInfo, _ hole: (start: [UInt8], end: [UInt8])) -> Bool {
+        guard !r.startKey.lexicographicallyPrecedes(hole.start) else { return false }
+        if hole.end.isEmpty { return true }
+        return !r.endKey.isEmpty && !hole.end.lexicographicallyPrecedes(r.endKey)
+    }
+
+    static func range(_ r: RegionInfo) -> String { "[\(key(r.startKey)), \(endKey(r.endKey)))" }
 
     static func key(_ k: [UInt8]) -> String { k.isEmpty ? "''" : "'\(Bytes.toStringBinary(k))'" }
     static func endKey(_ k: [UInt8]) -> String { k.isEmpty ? "end" : key(k) }

@@ -10,7 +10,7 @@ struct HbckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hbck",
         abstract: "Check the cluster's consistency (meta, folders, assignments) and mend it.",
-        subcommands: [HbckCheckCommand.self, HbckAssignsCommand.self, HbckUnassignsCommand.self, HbckSetTableStateCommand.self],
+        subcommands: [HbckCheckCommand.self, HbckAssignsCommand.self, HbckUnassignsCommand.self, HbckSetTableStateCommand.self, HbckFixHolesCommand.self],
         defaultSubcommand: HbckCheckCommand.self)
 
     /// Logs errors only and connects with the options given.
@@ -138,6 +138,88 @@ struct HbckSetTableStateCommand: AsyncParsableCommand {
         }
         await connection.close()
         print("\(t): \(s.name)")
+    }
+}
+
+/// `basalt hbck fixHoles TABLE ... --root DIR`: mends the holes in each table's key range, as hbck2's
+/// `fixMeta` does: a region folder that meta no longer lists and whose `.regioninfo` lies inside a hole gets
+/// its meta row back (its data is served again); what is left of the hole gets new, empty regions. Each is
+/// recorded OFFLINE in meta, then assigned.
+struct HbckFixHolesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fixHoles", abstract: "Mend holes in tables' key ranges: re-adopt orphan region folders that fit, plug the rest with empty regions.")
+    @OptionGroup var conf: ConfigurationOptions
+    @Option(help: "The cluster's root folder (hbase.rootdir; the data folder of basalt start).") var root: String?
+    @Argument(help: "Tables to mend.") var tables: [String]
+
+    func validate() throws {
+        guard !tables.isEmpty else { throw ValidationError("name the tables to mend") }
+        for t in tables { _ = try TableName(t) }
+    }
+
+    func run() async throws {
+        guard let rootPath = try root ?? conf.load()["hbase.rootdir"].map({ $0.hasPrefix("file://") ? String($0.dropFirst(7)) : $0 }) else {
+            throw ValidationError("give --root (the cluster's root folder): without it orphan folders cannot be re-adopted")
+        }
+        let connection = try await HbckCommand.connect(conf)
+        do {
+            let check = try await HbckCheck.read(connection, root: rootPath)
+            var failed = 0
+            for name in tables {
+                let table = try TableName(name)
+                guard check.tableStates[table] != nil else {
+                    print("\(table): FAILED: no such table in hbase:meta")
+                    failed += 1
+                    continue
+                }
+                let pieces = Self.plan(table, check)
+                if pieces.isEmpty { print("\(table): no holes") }
+                for (region, adopted) in pieces {
+                    try await connection.table(.meta).put(try MetaRow.put(.init(region: region, server: nil, state: "OFFLINE")))
+                    do {
+                        try await connection.admin().assign(encodedRegionName: region.encodedName)
+                        print("\(table): \(adopted ? "re-adopted" : "created") \(region.encodedName) \(HbckCheck.range(region))")
+                    } catch {
+                        let e = ClientError(error)
+                        print("\(table): \(region.encodedName) \(HbckCheck.range(region)) is in meta but did not open: \(e.code): \(e.message)")
+                        failed += 1
+                    }
+                }
+            }
+            await connection.close()
+            if failed > 0 { throw ExitCode(1) }
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// The regions that fill the table's holes: orphan folders whose keys lie in a hole (by start key, not
+    /// overlapping each other), then new regions for the gaps between them.
+    static func plan(_ table: TableName, _ check: HbckCheck) -> [(RegionInfo, adopted: Bool)] {
+        let inMeta = check.regions.filter { $0.location.region.table == table }
+        let known = Set(inMeta.map(\.encoded))
+        let serving = inMeta.filter { !($0.location.split && $0.location.offline) }.map(\.location.region)
+        let orphans = check.folderRegions.values.filter { $0.table == table && !known.contains($0.encodedName) }
+            .sorted { $0.startKey.lexicographicallyPrecedes($1.startKey) }
+        var out: [(RegionInfo, adopted: Bool)] = []
+        var nextId = Int64(Date().timeIntervalSince1970 * 1000)
+        func fresh(_ start: [UInt8], _ end: [UInt8]) -> RegionInfo {
+            nextId += 1
+            return RegionInfo(table: table, startKey: start, endKey: end, regionId: nextId)
+        }
+        for hole in HbckCheck.walk(serving).holes {
+            var cursor: [UInt8]? = hole.start
+            for o in orphans where HbckCheck.within(o, hole) {
+                guard let c = cursor, !o.startKey.lexicographicallyPrecedes(c) else { continue }
+                if c.lexicographicallyPrecedes(o.startKey) { out.append((fresh(c, o.startKey), false)) }
+                out.append((o, true))
+                cursor = o.endKey.isEmpty ? nil : o.endKey
+            }
+            if let c = cursor, hole.end.isEmpty || c.lexicographicallyPrecedes(hole.end) {
+                out.append((fresh(c, hole.end), false))
+            }
+        }
+        return out
     }
 }
 

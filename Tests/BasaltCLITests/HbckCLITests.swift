@@ -39,7 +39,17 @@ import Testing
             // A hole: the middle region's meta row is gone (its folder stays, and its server still holds it).
             let (_, _, holeRegions) = try await create("hbck_hole", ["b", "d"], connection)
             let middle = try #require(holeRegions.first { $0.region.startKey == Array("b".utf8) })
+            let holeTable = try TableName("hbck_hole")
+            var inMiddle = Put(row: Array("c".utf8))
+            inMiddle.add(family: Array("f".utf8), qualifier: Array("q".utf8), value: Array("kept".utf8))
+            try await connection.table(holeTable).put(inMiddle)
             try await connection.table(.meta).delete(Delete(row: middle.region.regionName))
+            // A hole whose region is gone for good: closed, its folder and its meta row removed.
+            let (plugTable, _, plugRegions) = try await create("hbck_plug", ["b", "d"], connection)
+            let gone = try #require(plugRegions.first { $0.region.startKey == Array("b".utf8) })
+            try #require(cluster.regionServer(gone.server)?.engine).closeRegion(gone.region.encodedName)
+            try FileManager.default.removeItem(atPath: cluster.cluster.root + "/data/default/hbck_plug/" + gone.region.encodedName)
+            try await connection.table(.meta).delete(Delete(row: gone.region.regionName))
             // An overlap: a region [c, x) that meta lists beside [.., m) and [m, ..).
             let (overlapTable, _, overlapRegions) = try await create("hbck_overlap", ["m"], connection)
             let fake = RegionInfo(table: overlapTable, startKey: Array("c".utf8), endKey: Array("x".utf8), regionId: Int64(Date().timeIntervalSince1970 * 1000) + 7)
@@ -79,7 +89,9 @@ import Testing
             #expect(report.status == 1)
             let out = report.stdout
             #expect(out.contains("HOLE  hbck_hole: no region covers ['b', 'd')"), "\(out)")
-            #expect(out.contains("ORPHAN_FOLDER  hbck_hole \(middle.region.encodedName)"), "\(out)")
+            #expect(out.contains("ORPHAN_FOLDER  hbck_hole \(middle.region.encodedName): data/default/hbck_hole/\(middle.region.encodedName) is not in hbase:meta (its .regioninfo says ['b', 'd'))"), "\(out)")
+            #expect(out.contains("fix:   basalt hbck fixHoles hbck_hole --root DIR gives it its meta row back"), "\(out)")
+            #expect(out.contains("HOLE  hbck_plug: no region covers ['b', 'd')"), "\(out)")
             #expect(out.contains("OPEN_NOT_IN_META  hbck_hole \(middle.region.encodedName)"), "\(out)")
             #expect(out.contains("OVERLAP  hbck_overlap \(fake.encodedName)"), "\(out)")
             #expect(out.contains("NO_FOLDER  hbck_overlap \(fake.encodedName)"), "\(out)")
@@ -94,6 +106,19 @@ import Testing
             let json = try await hbck(root + ["--json", "hbck_twice"])
             let objects = json.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             #expect(objects.count == 1 && objects[0]["kind"] as? String == "MULTIPLY_DEPLOYED" && objects[0]["fix"] is String, "\(json.stdout)")
+
+            // fixHoles: the orphan folder gets its row back with its data; the lost region becomes an empty one.
+            let fixed = try await hbck(["fixHoles", "hbck_hole", "hbck_plug"] + root)
+            #expect(fixed.status == 0, "\(fixed.stdout)\(fixed.stderr)")
+            #expect(fixed.stdout.contains("hbck_hole: re-adopted \(middle.region.encodedName) ['b', 'd')"), "\(fixed.stdout)")
+            #expect(fixed.stdout.contains("hbck_plug: created"), "\(fixed.stdout)")
+            let mended = try await hbck(root + ["hbck_hole", "hbck_plug"])
+            #expect(mended.status == 0, "\(mended.stdout)")
+            #expect(try await connection.table(holeTable).get(Get(row: Array("c".utf8))).cells.first?.value == Array("kept".utf8))
+            var intoPlug = Put(row: Array("c".utf8))
+            intoPlug.add(family: Array("f".utf8), qualifier: Array("q".utf8), value: Array("new".utf8))
+            try await connection.table(plugTable).put(intoPlug)
+            #expect(try await connection.table(plugTable).get(Get(row: Array("c".utf8))).cells.count == 1)
 
             // The fix-ups: each region ends up open on exactly one server.
             let assigned = try await hbck(["assigns", lonely.region.encodedName, twice.region.encodedName])
