@@ -20,7 +20,7 @@ public struct TableDescription: Sendable, Hashable {
 public struct RegionInTransition: Sendable, Hashable {
     public var region: RegionInfo
     public var server: ServerName?
-    public var state: String
+    public var state: RegionState
 }
 
 /// The cluster as `status` reports it.
@@ -153,7 +153,7 @@ public struct Admin: Sendable {
             clusterId: s.clusterID, master: s.hasMaster ? s.master.toServerName() : nil, backupMasters: s.backupMasters.map { $0.toServerName() },
             liveServers: live, deadServers: s.deadServers.map { $0.toServerName() },
             regionsInTransition: try s.regionsInTransition.map {
-                RegionInTransition(region: try $0.region.toRegionInfo(), server: $0.hasServer ? $0.server.toServerName() : nil, state: $0.state.metaName)
+                RegionInTransition(region: try $0.region.toRegionInfo(), server: $0.hasServer ? $0.server.toServerName() : nil, state: $0.state.regionState)
             })
     }
 

@@ -101,7 +101,7 @@ extension Connection {
         guard let found, found.region.table == table else {
             throw try await tableProblem(table) ?? ClientError.regionInTransition("\(table) has no regions in hbase:meta yet")
         }
-        guard let server = found.server, !found.offline, found.state == "OPEN" else {
+        guard let server = found.server, !found.offline, found.state == .open else {
             throw try await tableProblem(table) ?? ClientError.regionInTransition("region \(found.region.regionNameAsString) is \(found.state), not open yet")
         }
         return RegionLocation(region: found.region, server: server, openSeqNum: found.openSeqNum)

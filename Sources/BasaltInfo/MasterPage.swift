@@ -39,7 +39,7 @@ enum MasterPage {
         body += "<h2>Regions in transition</h2>" + HTML.table(
             ["Region", "State", "Server", "In this state for"],
             s.transitions.map { t in
-                [HTML.escape(t.regionName), HTML.escape(t.state), HTML.escape(t.server ?? "-"),
+                [HTML.escape(t.regionName), HTML.escape(t.state.rawValue), HTML.escape(t.server ?? "-"),
                  t.since.map { HTML.duration(max(0, now.timeIntervalSince($0))) } ?? "?"]
             }, empty: "None: every region is open on a live server or closed on purpose.")
         body += "<h2>Tables</h2>" + HTML.table(
@@ -51,7 +51,7 @@ enum MasterPage {
                 ["Region", "Start key", "End key", "Server", "State", "Size", "MemStore", "Requests"],
                 t.regions.map { r in
                     [HTML.escape(r.encodedName), HTML.key(r.startKey), HTML.key(r.endKey), HTML.escape(r.server ?? "-"),
-                     r.state == "OPEN" ? HTML.escape(r.state) : "<span class=\"warn\">\(HTML.escape(r.state))</span>",
+                     r.state == .open ? HTML.escape(r.state.rawValue) : "<span class=\"warn\">\(HTML.escape(r.state.rawValue))</span>",
                      HTML.bytes(r.storeFileBytes), HTML.bytes(r.memStoreBytes), r.requests.map(String.init) ?? "?"]
                 }, numeric: [5, 6, 7], empty: "No regions.")
         }

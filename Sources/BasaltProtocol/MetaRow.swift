@@ -37,7 +37,7 @@ public enum MetaRow {
     public struct Location: Sendable, Equatable {
         public var region: RegionInfo
         public var server: ServerName?
-        public var state: String
+        public var state: RegionState
         public var openSeqNum: Int64
         public var split: Bool
         public var offline: Bool
@@ -47,7 +47,7 @@ public enum MetaRow {
         public var mergeParents: [RegionInfo]
 
         public init(
-            region: RegionInfo, server: ServerName?, state: String, openSeqNum: Int64 = 0, split: Bool = false, offline: Bool = false,
+            region: RegionInfo, server: ServerName?, state: RegionState, openSeqNum: Int64 = 0, split: Bool = false, offline: Bool = false,
             daughters: [RegionInfo] = [], mergeParents: [RegionInfo] = []
         ) {
             self.region = region
@@ -69,7 +69,7 @@ public enum MetaRow {
         proto.split = location.split
         proto.offline = location.offline
         put.add(family: infoFamily, qualifier: regionInfoQualifier, value: try PBUFCodec.encode(proto))
-        put.add(family: infoFamily, qualifier: stateQualifier, value: Bytes.of(location.state))
+        put.add(family: infoFamily, qualifier: stateQualifier, value: Bytes.of(location.state.rawValue))
         if let server = location.server {
             put.add(family: infoFamily, qualifier: serverQualifier, value: Bytes.of(server.hostAndPort))
             put.add(family: infoFamily, qualifier: startCodeQualifier, value: Bytes.fromInt64(server.startCode))
@@ -109,7 +109,8 @@ public enum MetaRow {
                 server = ServerName(host: String(text[..<colon]), port: port, startCode: code)
             }
         }
-        let state = row.value(family: infoFamily, qualifier: stateQualifier).map { String(decoding: $0, as: UTF8.self) } ?? "OPEN"
+        // A row without a state is one written before states were recorded: open where it says.
+        let state = row.value(family: infoFamily, qualifier: stateQualifier).map { RegionState(metaName: String(decoding: $0, as: UTF8.self)) } ?? .open
         let seq = row.value(family: infoFamily, qualifier: seqNumQualifier).flatMap(Bytes.toInt64) ?? 0
         func regionInfo(_ q: [UInt8]) throws -> RegionInfo? {
             try row.value(family: infoFamily, qualifier: q).map { try PBUFCodec.decode(Basalt_RegionInfo.self, from: $0).toRegionInfo() }
@@ -166,19 +167,47 @@ public enum MetaRow {
 }
 
 extension Basalt_RegionState.State {
-    /// The names meta's `info:state` uses, as HBase writes them.
-    static let metaNames: [(Self, String)] = [
-        (.offline, "OFFLINE"), (.pendingOpen, "PENDING_OPEN"), (.opening, "OPENING"), (.open, "OPEN"),
-        (.pendingClose, "PENDING_CLOSE"), (.closing, "CLOSING"), (.closed, "CLOSED"), (.splitting, "SPLITTING"),
-        (.split, "SPLIT"), (.failedOpen, "FAILED_OPEN"), (.failedClose, "FAILED_CLOSE"), (.merging, "MERGING"),
-        (.merged, "MERGED"), (.splittingNew, "SPLITTING_NEW"), (.mergingNew, "MERGING_NEW"), (.abnormallyClosed, "ABNORMALLY_CLOSED"),
-    ]
-
-    /// The state a meta `info:state` name stands for (OFFLINE for a name it does not know).
-    public init(metaName: String) {
-        self = Self.metaNames.first { $0.1 == metaName }?.0 ?? .offline
+    /// The wire's number for a meta state.
+    public init(_ state: RegionState) {
+        self = switch state {
+        case .offline: .offline
+        case .pendingOpen: .pendingOpen
+        case .opening: .opening
+        case .open: .open
+        case .pendingClose: .pendingClose
+        case .closing: .closing
+        case .closed: .closed
+        case .splitting: .splitting
+        case .split: .split
+        case .failedOpen: .failedOpen
+        case .failedClose: .failedClose
+        case .merging: .merging
+        case .merged: .merged
+        case .splittingNew: .splittingNew
+        case .mergingNew: .mergingNew
+        case .abnormallyClosed: .abnormallyClosed
+        }
     }
 
-    /// The name meta's `info:state` uses for this state.
-    public var metaName: String { Self.metaNames.first { $0.0 == self }?.1 ?? "OFFLINE" }
+    /// The meta state a wire number stands for (OFFLINE for one this build does not know).
+    public var regionState: RegionState {
+        switch self {
+        case .offline, .UNRECOGNIZED: .offline
+        case .pendingOpen: .pendingOpen
+        case .opening: .opening
+        case .open: .open
+        case .pendingClose: .pendingClose
+        case .closing: .closing
+        case .closed: .closed
+        case .splitting: .splitting
+        case .split: .split
+        case .failedOpen: .failedOpen
+        case .failedClose: .failedClose
+        case .merging: .merging
+        case .merged: .merged
+        case .splittingNew: .splittingNew
+        case .mergingNew: .mergingNew
+        case .abnormallyClosed: .abnormallyClosed
+        }
+    }
 }

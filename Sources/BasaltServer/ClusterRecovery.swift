@@ -109,15 +109,15 @@ enum ClusterRecovery {
             let locations = byTable[table] ?? []
             switch state {
             case .enabled, .enabling:
-                let stranded = locations.filter { loc in loc.state != "OPEN" || loc.server.map { live.contains($0) } != true }
+                let stranded = locations.filter { loc in loc.state != .open || loc.server.map { live.contains($0) } != true }
                 if !stranded.isEmpty { logger.info("opening regions", metadata: ["table": "\(table)", "regions": "\(stranded.count)"]) }
                 // Targets are chosen one by one (each pick counts toward the next), then the regions open
                 // all at once: each open replays its region's edits and records itself in meta, on its own.
                 var plan: [(RegionInfo, ServerName)] = []
                 for loc in stranded {
                     let server = loc.server.flatMap { live.contains($0) ? $0 : nil }
-                    if loc.state == "CLOSING", let server { try await cluster.closeRegion(loc.region, on: server) }
-                    let target = try (loc.state == "OPENING" ? server : nil) ?? leastLoaded(live, loads)
+                    if loc.state == .closing, let server { try await cluster.closeRegion(loc.region, on: server) }
+                    let target = try (loc.state == .opening ? server : nil) ?? leastLoaded(live, loads)
                     plan.append((loc.region, target))
                     loads[target, default: 0] += 1
                 }
@@ -131,9 +131,9 @@ enum ClusterRecovery {
                 opened += plan.count
                 if state == .enabling { try await cluster.recordTableState(table, .enabled) }
             case .disabling:
-                for loc in locations where loc.state != "CLOSED" {
+                for loc in locations where loc.state != .closed {
                     if let server = loc.server, live.contains(server) { try await cluster.closeRegion(loc.region, on: server) }
-                    try await cluster.recordInMeta(.init(region: loc.region, server: loc.server, state: "CLOSED", openSeqNum: loc.openSeqNum))
+                    try await cluster.recordInMeta(.init(region: loc.region, server: loc.server, state: .closed, openSeqNum: loc.openSeqNum))
                 }
                 try await cluster.recordTableState(table, .disabled)
             case .disabled:
@@ -148,9 +148,9 @@ enum ClusterRecovery {
     static let parallelOpens = 16
 
     static func open(_ region: RegionInfo, on target: ServerName, in cluster: some RecoveryCluster) async throws {
-        try await cluster.recordInMeta(.init(region: region, server: target, state: "OPENING"))
+        try await cluster.recordInMeta(.init(region: region, server: target, state: .opening))
         let seq = try await cluster.openRegion(region, on: target)
-        try await cluster.recordInMeta(.init(region: region, server: target, state: "OPEN", openSeqNum: Int64(seq)))
+        try await cluster.recordInMeta(.init(region: region, server: target, state: .open, openSeqNum: Int64(seq)))
     }
 
     /// Regions on their way somewhere: in a transition (OPENING, CLOSING, SPLITTING, MERGING, ...), or
@@ -159,8 +159,8 @@ enum ClusterRecovery {
         meta.regions.filter { loc in
             if loc.split && loc.offline { return false }
             switch loc.state {
-            case "CLOSED": return false
-            case "OPEN": return loc.server.map { !live.contains($0) } ?? true
+            case .closed: return false
+            case .open: return loc.server.map { !live.contains($0) } ?? true
             default: return true
             }
         }
@@ -170,7 +170,7 @@ enum ClusterRecovery {
     static func openCounts(_ meta: MetaSnapshot, live: [ServerName]) -> [ServerName: Int] {
         var loads: [ServerName: Int] = [:]
         for s in live { loads[s] = 0 }
-        for loc in meta.regions where loc.state == "OPEN" {
+        for loc in meta.regions where loc.state == .open {
             if let s = loc.server, loads[s] != nil { loads[s, default: 0] += 1 }
         }
         return loads

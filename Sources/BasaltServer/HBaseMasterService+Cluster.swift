@@ -234,7 +234,7 @@ extension HBaseMasterService {
             t.spec.type = .regionName
             t.spec.value = Data(loc.region.regionName)
             t.regionState.regionInfo = HBaseRegionInfo(loc.region)
-            t.regionState.state = HBaseRegionState.State(rawValue: Basalt_RegionState.State(metaName: loc.state).rawValue) ?? .offline
+            t.regionState.state = HBaseRegionState.State(rawValue: Basalt_RegionState.State(loc.state).rawValue) ?? .offline
             return t
         }
         s.balancerOn = try await master.isBalancerOn()

@@ -12,7 +12,7 @@ extension Master {
         for s in live { out[s] = [] }
         if let m = metaServer, out[m] != nil { out[m, default: []].append(.firstMeta) }
         for row in try await scanMeta(start: [], stop: []) {
-            guard let loc = try MetaRow.parse(row), loc.state == "OPEN", let s = loc.server, out[s] != nil else { continue }
+            guard let loc = try MetaRow.parse(row), loc.state == .open, let s = loc.server, out[s] != nil else { continue }
             out[s, default: []].append(loc.region)
         }
         return out
@@ -75,7 +75,7 @@ extension Master {
             guard let loc = try await findRegion(encodedName: encodedName) else {
                 throw ServerError(.invalidArgument, "no region with encoded name \(encodedName)")
             }
-            guard loc.state == "OPEN" else { throw ServerError(.pleaseHoldOn, "region \(encodedName) is \(loc.state), not open") }
+            guard loc.state == .open else { throw ServerError(.pleaseHoldOn, "region \(encodedName) is \(loc.state), not open") }
             let others = live.filter { $0 != loc.server }
             let target: ServerName
             if let destination {
@@ -131,7 +131,7 @@ extension Master {
     func relocate(_ loc: MetaRow.Location, to target: ServerName) async throws {
         let descriptor = try readDescriptor(loc.region.table)
         if let source = loc.server {
-            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: source, state: "CLOSING", openSeqNum: loc.openSeqNum))])
+            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: source, state: .closing, openSeqNum: loc.openSeqNum))])
             try await closeRegion(loc.region, on: source)
         }
         try await open(loc.region, descriptor: descriptor, on: target)
@@ -152,7 +152,7 @@ extension Master {
             var loads = try await serverLoads(live)
             var movable: [ServerName: [MetaRow.Location]] = [:]
             for row in try await scanMeta(start: [], stop: []) {
-                guard let loc = try MetaRow.parse(row), loc.state == "OPEN", let s = loc.server, live.contains(s) else { continue }
+                guard let loc = try MetaRow.parse(row), loc.state == .open, let s = loc.server, live.contains(s) else { continue }
                 movable[s, default: []].append(loc)
             }
             var moved = 0

@@ -13,7 +13,7 @@ extension Master {
             let loc = try await hbckTarget(encodedName)
             let live = try await liveServers()
             let holders = await holders(of: loc.region, live)
-            if loc.state == "OPEN", let server = loc.server, holders == [server] { return }
+            if loc.state == .open, let server = loc.server, holders == [server] { return }
             for h in holders { try await closeRegion(loc.region, on: h) }
             let descriptor = try readDescriptor(loc.region.table)
             let target = try ClusterRecovery.leastLoaded(live, try await serverLoads(live))
@@ -28,7 +28,7 @@ extension Master {
             let loc = try await hbckTarget(encodedName)
             let live = try await liveServers()
             for h in await holders(of: loc.region, live) { try await closeRegion(loc.region, on: h) }
-            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: nil, state: "CLOSED", openSeqNum: loc.openSeqNum))])
+            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: nil, state: .closed, openSeqNum: loc.openSeqNum))])
             logger.info("unassigned region (hbck)", metadata: ["region": "\(encodedName)"])
         }
     }

@@ -30,7 +30,7 @@ extension Master {
         guard parent.table != .meta else { throw ServerError(.invalidArgument, "hbase:meta is not split") }
         guard try await tableState(parent.table) == .enabled else { throw ServerError(.tableNotEnabled, "table \(parent.table) is not enabled") }
         guard !loc.split else { throw ServerError(.invalidArgument, "region \(parent.encodedName) has already been split") }
-        guard loc.state == "OPEN", let server = loc.server else {
+        guard loc.state == .open, let server = loc.server else {
             throw ServerError(.pleaseHoldOn, "region \(parent.encodedName) is \(loc.state), not open: it cannot split now")
         }
         let descriptor = try readDescriptor(parent.table)
@@ -71,7 +71,7 @@ extension Master {
         let root = configuration.root
         let fs = fileSystem
         var splitting = loc
-        splitting.state = "SPLITTING"
+        splitting.state = .splitting
         splitting.daughters = [a, b]
         try await writeMeta([.put(try MetaRow.put(splitting))])
         do {
@@ -80,13 +80,13 @@ extension Master {
                 for d in [a, b] { try RegionSplitter.shareFiles(fileSystem: fs, root: root, from: [parent], to: d, families: descriptor.families) }
             }.value
             var done = splitting
-            done.state = "SPLIT"
+            done.state = .split
             done.split = true
             done.offline = true
             try await writeMeta([
                 .put(try MetaRow.put(done)),
-                .put(try MetaRow.put(.init(region: a, server: nil, state: "SPLITTING_NEW"))),
-                .put(try MetaRow.put(.init(region: b, server: nil, state: "SPLITTING_NEW"))),
+                .put(try MetaRow.put(.init(region: a, server: nil, state: .splittingNew))),
+                .put(try MetaRow.put(.init(region: b, server: nil, state: .splittingNew))),
             ], atomic: true)
         } catch {
             // A meta write can fail in the answer yet be applied: then the split goes on.
@@ -136,7 +136,7 @@ extension Master {
             for p in parents where p.split {
                 throw ServerError(.invalidArgument, "region \(p.region.encodedName) has been split; merge its daughters instead")
             }
-            for p in parents where p.state != "OPEN" {
+            for p in parents where p.state != .open {
                 throw ServerError(.pleaseHoldOn, "region \(p.region.encodedName) is \(p.state), not open: it cannot merge now")
             }
             // As HBase: a region still sharing files with its parent does not merge (its deletes may not
@@ -165,11 +165,11 @@ extension Master {
         let root = configuration.root
         let fs = fileSystem
         let parentInfos = parents.map(\.region)
-        let child = MetaRow.Location(region: merged, server: nil, state: "MERGING_NEW", mergeParents: parentInfos)
+        let child = MetaRow.Location(region: merged, server: nil, state: .mergingNew, mergeParents: parentInfos)
         var mutations: [Mutation] = [.put(try MetaRow.put(child))]
         for p in parents {
             var m = p
-            m.state = "MERGING"
+            m.state = .merging
             mutations.append(.put(try MetaRow.put(m)))
         }
         try await writeMeta(mutations, atomic: true)
@@ -179,13 +179,13 @@ extension Master {
                 try RegionSplitter.shareFiles(fileSystem: fs, root: root, from: parentInfos, to: merged, families: descriptor.families)
             }.value
             var ready = child
-            ready.state = "CLOSED"
+            ready.state = .closed
             var commit: [Mutation] = [.put(try MetaRow.put(ready))]
             for p in parents { commit.append(.delete(Delete(row: p.region.regionName))) }
             try await writeMeta(commit, atomic: true)
         } catch {
             // A meta write can fail in the answer yet be applied: then the merge goes on.
-            if let now = try? await findRegion(encodedName: merged.encodedName), now.state == "CLOSED" {
+            if let now = try? await findRegion(encodedName: merged.encodedName), now.state == .closed {
                 logger.warning("merge's meta update reported an error but was applied; finishing", metadata: ["merged": "\(merged.encodedName)", "error": "\(error)"])
             } else {
                 logger.error("merge failed; rolling back", metadata: ["merged": "\(merged.encodedName)", "error": "\(error)"])
@@ -194,7 +194,7 @@ extension Master {
             }
         }
         try await assign([(merged, parents[0].server)], descriptor: descriptor)
-        try await finishMerge(MetaRow.Location(region: merged, server: nil, state: "OPEN", mergeParents: parentInfos))
+        try await finishMerge(MetaRow.Location(region: merged, server: nil, state: .open, mergeParents: parentInfos))
         logger.info("merged regions", metadata: ["parents": "\(parentInfos.map(\.encodedName))", "merged": "\(merged.encodedName)"])
     }
 
@@ -228,12 +228,12 @@ extension Master {
     func recoverSplitsAndMerges() async throws {
         let locations = try await scanMeta(start: [], stop: []).compactMap { try MetaRow.parse($0) }
         for loc in locations {
-            if loc.state == "SPLITTING" && !loc.split {
+            if loc.state == .splitting && !loc.split {
                 logger.info("rolling back an unfinished split", metadata: ["region": "\(loc.region.encodedName)"])
                 try await rollBackSplit(loc, descriptor: try readDescriptor(loc.region.table))
             } else if loc.split && loc.offline {
                 try await removeRegionFolders([loc.region])
-            } else if loc.state == "MERGING_NEW" {
+            } else if loc.state == .mergingNew {
                 logger.info("rolling back an unfinished merge", metadata: ["region": "\(loc.region.encodedName)"])
                 let names = Set(loc.mergeParents.map(\.encodedName))
                 let parents = locations.filter { names.contains($0.region.encodedName) }

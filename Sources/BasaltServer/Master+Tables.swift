@@ -34,7 +34,7 @@ extension Master {
     /// The table's regions with their locations, from meta, in key order (split parents left out).
     public func regions(of table: TableName) async throws -> [MetaRow.Location] {
         if table == .meta {
-            return [MetaRow.Location(region: .firstMeta, server: metaServer, state: "OPEN")]
+            return [MetaRow.Location(region: .firstMeta, server: metaServer, state: .open)]
         }
         let start = MetaRow.tableStart(table)
         var stop = table.nameBytes
@@ -66,7 +66,7 @@ extension Master {
         let table = descriptor.name
         let regions = Self.regions(table, splitKeys: splitKeys)
         var mutations: [Mutation] = [.put(MetaRow.tableStatePut(table, .enabling))]
-        for r in regions { mutations.append(.put(try MetaRow.put(.init(region: r, server: nil, state: "OFFLINE")))) }
+        for r in regions { mutations.append(.put(try MetaRow.put(.init(region: r, server: nil, state: .offline)))) }
         try await writeMeta(mutations)
         try await assign(regions, descriptor: descriptor)
         try await writeMeta([MetaRow.tableStatePut(table, .enabled)])
@@ -192,9 +192,9 @@ extension Master {
 
     /// Closes each open region of a table and records it CLOSED (keeping its last server).
     func closeAll(_ table: TableName) async throws {
-        for loc in try await regions(of: table) where loc.state != "CLOSED" {
+        for loc in try await regions(of: table) where loc.state != .closed {
             if let server = loc.server { try await closeRegion(loc.region, on: server) }
-            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: loc.server, state: "CLOSED", openSeqNum: loc.openSeqNum))])
+            try await writeMeta([try MetaRow.put(.init(region: loc.region, server: loc.server, state: .closed, openSeqNum: loc.openSeqNum))])
         }
     }
 

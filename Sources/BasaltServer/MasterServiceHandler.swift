@@ -87,7 +87,7 @@ struct MasterServiceHandler {
                 var t = Basalt_RegionLocation()
                 t.region = Basalt_RegionInfo(loc.region)
                 if let server = loc.server { t.server = Basalt_ServerName(server) }
-                t.state = Basalt_RegionState.State(metaName: loc.state)
+                t.state = Basalt_RegionState.State(loc.state)
                 t.seqNum = UInt64(max(0, loc.openSeqNum))
                 return t
             }

@@ -20,7 +20,7 @@ package struct MasterStatus: Sendable {
         package var startKey: [UInt8]
         package var endKey: [UInt8]
         package var server: String?
-        package var state: String
+        package var state: RegionState
         /// From the hosting server's report, when it answered.
         package var storeFileBytes: Int?
         package var memStoreBytes: Int?
@@ -36,7 +36,7 @@ package struct MasterStatus: Sendable {
     package struct Transition: Sendable {
         package var regionName: String
         package var encodedName: String
-        package var state: String
+        package var state: RegionState
         package var server: String?
         /// When meta last recorded the region's state.
         package var since: Date?
@@ -143,7 +143,7 @@ extension Master {
         tables[TableName.meta.description] = MasterStatus.TableRow(name: TableName.meta.description, state: MetaRow.TableState.enabled.name, regions: [
             MasterStatus.RegionRow(
                 encodedName: RegionInfo.firstMeta.encodedName, regionName: RegionInfo.firstMeta.regionNameAsString, startKey: [], endKey: [],
-                server: meta?.description, state: meta == nil ? "OFFLINE" : "OPEN", storeFileBytes: metaLoad.map { Int($0.storeFileBytes) },
+                server: meta?.description, state: meta == nil ? .offline : .open, storeFileBytes: metaLoad.map { Int($0.storeFileBytes) },
                 memStoreBytes: metaLoad.map { Int($0.memstoreBytes) }, requests: metaLoad.map { Int($0.readRequests + $0.writeRequests) }),
         ])
         st.tables = tables.values.sorted { $0.name < $1.name }

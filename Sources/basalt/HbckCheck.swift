@@ -193,7 +193,7 @@ struct HbckCheck {
                 out.append(HbckFinding(kind: .notDeployed, table: name, region: r.encoded,
                     detail: "meta says \(loc.state) on \(loc.server?.description ?? "no server"); no live server holds it",
                     fix: "basalt hbck assigns \(r.encoded)"))
-            } else if loc.state != "OPEN" || loc.server != held[0] {
+            } else if loc.state != .open || loc.server != held[0] {
                 out.append(HbckFinding(kind: .deployedElsewhere, table: name, region: r.encoded,
                     detail: "open on \(held[0]); meta says \(loc.state) on \(loc.server?.description ?? "no server")",
                     fix: "basalt hbck assigns \(r.encoded)"))

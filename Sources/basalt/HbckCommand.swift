@@ -174,7 +174,7 @@ struct HbckFixHolesCommand: AsyncParsableCommand {
                 let pieces = Self.plan(table, check)
                 if pieces.isEmpty { print("\(table): no holes") }
                 for (region, adopted) in pieces {
-                    try await connection.table(.meta).put(try MetaRow.put(.init(region: region, server: nil, state: "OFFLINE")))
+                    try await connection.table(.meta).put(try MetaRow.put(.init(region: region, server: nil, state: .offline)))
                     do {
                         try await connection.admin().assign(encodedRegionName: region.encodedName)
                         print("\(table): \(adopted ? "re-adopted" : "created") \(region.encodedName) \(HbckCheck.range(region))")

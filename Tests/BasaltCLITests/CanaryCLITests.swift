@@ -42,7 +42,7 @@ import Testing
             // One region looks stuck in transition in meta: the canary says which and exits 1, quickly.
             let stuck = try #require(try await connection.admin().regions(of: t).first { $0.region.startKey == Array("m".utf8) })
             var opening = Put(row: stuck.region.regionName)
-            opening.add(family: Array("info".utf8), qualifier: Array("state".utf8), value: Array("OPENING".utf8))
+            opening.add(family: Array("info".utf8), qualifier: Array("state".utf8), value: Array(RegionState.opening.rawValue.utf8))
             try await connection.table(.meta).put(opening)
             let started = ContinuousClock.now
             let failed = try await basalt.runInBackground(["canary", "canary", "-D", quorum])

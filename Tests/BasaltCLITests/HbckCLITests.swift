@@ -53,7 +53,7 @@ import Testing
             // An overlap: a region [c, x) that meta lists beside [.., m) and [m, ..).
             let (overlapTable, _, overlapRegions) = try await create("hbck_overlap", ["m"], connection)
             let fake = RegionInfo(table: overlapTable, startKey: Array("c".utf8), endKey: Array("x".utf8), regionId: Int64(Date().timeIntervalSince1970 * 1000) + 7)
-            try await connection.table(.meta).put(try MetaRow.put(.init(region: fake, server: overlapRegions[0].server, state: "OPEN")))
+            try await connection.table(.meta).put(try MetaRow.put(.init(region: fake, server: overlapRegions[0].server, state: .open)))
             // An orphan folder.
             _ = try await create("hbck_orphan", [], connection)
             let orphan = "0123456789abcdef0123456789abcdef"

@@ -126,10 +126,10 @@ import Testing
             let meta = try await connection.table(.meta).scanAll(Scan.prefix(t.nameBytes + b(",")))
             let parents = try meta.compactMap { try MetaRow.parse($0) }.filter { $0.split && $0.offline }
             #expect(parents.count == 3)
-            #expect(parents.allSatisfy { $0.daughters.count == 2 && $0.state == "SPLIT" })
+            #expect(parents.allSatisfy { $0.daughters.count == 2 && $0.state == .split })
             #expect(meta.contains { $0.value(family: MetaRow.infoFamily, qualifier: MetaRow.splitAQualifier) != nil })
             let open = try meta.compactMap { try MetaRow.parse($0) }.filter { !$0.offline }
-            #expect(open.count == 3 && open.allSatisfy { $0.state == "OPEN" && $0.server != nil && $0.mergeParents.isEmpty })
+            #expect(open.count == 3 && open.allSatisfy { $0.state == .open && $0.server != nil && $0.mergeParents.isEmpty })
         }
     }
 
@@ -209,7 +209,7 @@ import Testing
             // What a master that died after closing the parent and linking files leaves: the parent
             // SPLITTING with its daughters named, and a daughter folder.
             let loc = try #require(try await connection.admin().regions(of: t).first)
-            var row = MetaRow.Location(region: loc.region, server: loc.server, state: "SPLITTING", openSeqNum: loc.openSeqNum)
+            var row = MetaRow.Location(region: loc.region, server: loc.server, state: .splitting, openSeqNum: loc.openSeqNum)
             row.daughters = [RegionInfo(table: t, startKey: [], endKey: b("k00050"), regionId: daughter.regionId), daughter]
             try await connection.table(.meta).put(try MetaRow.put(row))
             try FileManager.default.createDirectory(atPath: "\(dir.path)/data/default/halfway/\(daughter.encodedName)/f", withIntermediateDirectories: true)

@@ -125,7 +125,7 @@ final class FakeCluster: Sendable {
         let c = FakeCluster()
         c.world.withLock { w in
             w.live = [s1, s2, s3, s4]
-            func place(_ table: String, _ n: Int, state: MetaRow.TableState, rowState: (Int) -> (String, ServerName?, Bool)) {
+            func place(_ table: String, _ n: Int, state: MetaRow.TableState, rowState: (Int) -> (RegionState, ServerName?, Bool)) {
                 let t = try! TableName(table)
                 w.tableStates[t] = state
                 for i in 0..<n {
@@ -136,10 +136,10 @@ final class FakeCluster: Sendable {
                 }
             }
             let servers = [s1, s2, s3, s4]
-            place("on", 8, state: .enabled) { ("OPEN", servers[$0 % 4], true) }
-            place("going", 4, state: .disabling) { $0 < 2 ? ("CLOSED", servers[$0], false) : ("OPEN", servers[$0], true) }
-            place("coming", 3, state: .enabling) { $0 == 0 ? ("OPEN", s3, true) : ("CLOSED", servers[$0], false) }
-            place("moving", 2, state: .enabled) { $0 == 0 ? ("OPENING", s3, false) : ("CLOSING", s4, true) }
+            place("on", 8, state: .enabled) { (.open, servers[$0 % 4], true) }
+            place("going", 4, state: .disabling) { $0 < 2 ? (.closed, servers[$0], false) : (.open, servers[$0], true) }
+            place("coming", 3, state: .enabling) { $0 == 0 ? (.open, s3, true) : (.closed, servers[$0], false) }
+            place("moving", 2, state: .enabled) { $0 == 0 ? (.opening, s3, false) : (.closing, s4, true) }
             w.open[s1, default: []].insert(RegionInfo.firstMeta.encodedName)
             w.metaZNode = (s1, true)
             for s in servers { w.wals[s.description] = (false, w.open[s] ?? []) }
@@ -208,11 +208,11 @@ final class FakeCluster: Sendable {
             for (encoded, loc) in w.rows.sorted(by: { $0.key < $1.key }) {
                 let state = w.tableStates[loc.region.table]
                 if state == .enabled {
-                    #expect(loc.state == "OPEN" && loc.server.map(live.contains) == true, "\(label): \(loc.region.table) region \(loc.state) on \(String(describing: loc.server))", sourceLocation: sourceLocation)
+                    #expect(loc.state == .open && loc.server.map(live.contains) == true, "\(label): \(loc.region.table) region \(loc.state) on \(String(describing: loc.server))", sourceLocation: sourceLocation)
                     #expect(holders(encoded) == loc.server.map { [$0] }, "\(label): open on \(holders(encoded)), meta says \(String(describing: loc.server))", sourceLocation: sourceLocation)
                     #expect(!w.recovered.contains(encoded), "\(label): recovered edits not replayed", sourceLocation: sourceLocation)
                 } else {
-                    #expect(state == .disabled && loc.state == "CLOSED" && holders(encoded).isEmpty, "\(label): \(loc.region.table) \(String(describing: state)) region \(loc.state) open on \(holders(encoded))", sourceLocation: sourceLocation)
+                    #expect(state == .disabled && loc.state == .closed && holders(encoded).isEmpty, "\(label): \(loc.region.table) \(String(describing: state)) region \(loc.state) open on \(holders(encoded))", sourceLocation: sourceLocation)
                 }
             }
         }

@@ -48,7 +48,7 @@ import Testing
                 let base = "t1,\(String(decoding: r.startKey, as: UTF8.self)),\(r.regionId)"
                 let md5 = Insecure.MD5.hash(data: Array(base.utf8)).map { String(format: "%02x", $0) }.joined()
                 #expect(String(decoding: r.regionName, as: UTF8.self) == "\(base).\(md5).")
-                #expect(loc.state == "OPEN")
+                #expect(loc.state == .open)
                 #expect(loc.openSeqNum >= 1)
                 let server = try #require(loc.server)
                 let host = try #require(servers.first { $0.serverName == server })
