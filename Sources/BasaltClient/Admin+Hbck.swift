@@ -33,7 +33,7 @@ extension Admin {
                 return try await body(HBaseMasterServiceCalls(try await connection.servers.connection(m, .hbaseMaster)))
             } catch {
                 let e = ClientError(error)
-                if e.code == "CONNECTION" { connection.servers.forget(m) }
+                if e.errorCode == .connection { connection.servers.forget(m) }
                 throw e
             }
         })

@@ -30,7 +30,7 @@ extension Admin {
     public func namespace(_ name: String) async throws -> NamespaceDescriptor {
         guard let found = try await listNamespaces().first(where: { $0.name == name }) else {
             throw ClientError(
-                code: ServerErrorKind.namespaceNotFound.rawValue, message: "namespace '\(name)' does not exist", retryable: false,
+                .namespaceNotFound, message: "namespace '\(name)' does not exist", retryable: false,
                 exceptionName: ServerErrorKind.namespaceNotFound.exceptionName)
         }
         return found

@@ -48,7 +48,7 @@ public struct Admin: Sendable {
                 return try await body(try await connection.servers.master(m))
             } catch {
                 let e = ClientError(error)
-                if e.code == "CONNECTION" { connection.servers.forget(m) }
+                if e.errorCode == .connection { connection.servers.forget(m) }
                 throw e
             }
         })
@@ -195,7 +195,7 @@ public struct Admin: Sendable {
         for location in try await regions(of: table) {
             do {
                 daughters += try await splitRegion(encodedName: location.region.encodedName)
-            } catch let e as ClientError where e.code == "INVALID_ARGUMENT" {
+            } catch let e as ClientError where e.errorCode == .invalidArgument {
                 lastRefusal = e
             }
         }
@@ -219,7 +219,7 @@ public struct Admin: Sendable {
         request.encodedRegionNameA = Data(first.utf8)
         request.encodedRegionNameB = Data(second.utf8)
         guard let merged = try await master({ try await $0.mergeRegions(request) }).regions.first else {
-            throw ClientError(code: "IO_ERROR", message: "the master answered a merge without the merged region", retryable: false, exceptionName: "IOException")
+            throw ClientError(.io, message: "the master answered a merge without the merged region", retryable: false, exceptionName: "IOException")
         }
         return try merged.toRegionInfo()
     }

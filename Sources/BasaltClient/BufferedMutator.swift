@@ -93,7 +93,7 @@ public final class BufferedMutator: Sendable {
         buffer.withLock { $0.failures += failed }
         connection.logger.warning("mutations failed", metadata: ["table": "\(table)", "failed": "\(failed.count)", "first": "\(first.1)"])
         throw ClientError(
-            code: "RETRIES_EXHAUSTED",
+            .retriesExhausted,
             message: "\(failed.count) of \(batch.count) mutations to \(table) failed; first, row '\(Bytes.toStringBinary(first.0.row))': \(first.1.exceptionName): \(first.1.message)",
             retryable: false, exceptionName: "RetriesExhaustedWithDetailsException")
     }

@@ -5,61 +5,63 @@ import BasaltProtocol
 /// `NOT_SERVING_REGION`, ...) and HBase's exception name; the client adds its own for what happens on its
 /// side (`RETRIES_EXHAUSTED`, `CONNECTION`, `SCANNER_TIMEOUT`, ...). A value type; safe to share.
 public struct ClientError: BasaltError, Equatable {
-    public let code: String
+    public let errorCode: ClientErrorCode
+    /// `errorCode` as text (`BasaltError`).
+    public var code: String { errorCode.rawValue }
     public let message: String
     public let isRetryable: Bool
     /// HBase's exception class name, e.g. `TableNotFoundException`.
     public let exceptionName: String
 
-    public init(code: String, message: String, retryable: Bool, exceptionName: String) {
-        self.code = code
+    public init(_ code: ClientErrorCode, message: String, retryable: Bool, exceptionName: String) {
+        self.errorCode = code
         self.message = message
         self.isRetryable = retryable
         self.exceptionName = exceptionName
     }
 
     public static func invalidArgument(_ message: String) -> ClientError {
-        ClientError(code: "INVALID_ARGUMENT", message: message, retryable: false, exceptionName: "IllegalArgumentException")
+        ClientError(.invalidArgument, message: message, retryable: false, exceptionName: "IllegalArgumentException")
     }
 
     public static func tableNotFound(_ table: TableName) -> ClientError {
-        ClientError(code: "TABLE_NOT_FOUND", message: "table \(table) does not exist", retryable: false, exceptionName: "TableNotFoundException")
+        ClientError(.tableNotFound, message: "table \(table) does not exist", retryable: false, exceptionName: "TableNotFoundException")
     }
 
     public static func tableNotEnabled(_ table: TableName) -> ClientError {
-        ClientError(code: "TABLE_NOT_ENABLED", message: "table \(table) is disabled", retryable: false, exceptionName: "TableNotEnabledException")
+        ClientError(.tableNotEnabled, message: "table \(table) is disabled", retryable: false, exceptionName: "TableNotEnabledException")
     }
 
     /// A region is being opened, closed, moved or split: try again shortly.
     static func regionInTransition(_ message: String) -> ClientError {
-        ClientError(code: "REGION_IN_TRANSITION", message: message, retryable: true, exceptionName: "RegionOfflineException")
+        ClientError(.regionInTransition, message: message, retryable: true, exceptionName: "RegionOfflineException")
     }
 
     static func connection(_ message: String) -> ClientError {
-        ClientError(code: "CONNECTION", message: message, retryable: true, exceptionName: "ConnectException")
+        ClientError(.connection, message: message, retryable: true, exceptionName: "ConnectException")
     }
 
     static func retriesExhausted(_ attempts: Int, last: any Error) -> ClientError {
         let inner = ClientError(last)
         return ClientError(
-            code: "RETRIES_EXHAUSTED", message: "failed after \(attempts) attempts; last: \(inner.exceptionName): \(inner.message)",
+            .retriesExhausted, message: "failed after \(attempts) attempts; last: \(inner.exceptionName): \(inner.message)",
             retryable: false, exceptionName: "RetriesExhaustedException")
     }
 
     /// The connection was closed (the process is stopping) while a call was still retrying.
     static func connectionClosed(after last: ClientError) -> ClientError {
         ClientError(
-            code: "CONNECTION_CLOSED", message: "the client connection closed (Basalt is stopping) while retrying; last: \(last.exceptionName): \(last.message)",
+            .connectionClosed, message: "the client connection closed (Basalt is stopping) while retrying; last: \(last.exceptionName): \(last.message)",
             retryable: false, exceptionName: "ConnectionClosedException")
     }
 
     static func scannerTimeout(_ message: String) -> ClientError {
-        ClientError(code: "SCANNER_TIMEOUT", message: message, retryable: false, exceptionName: "ScannerTimeoutException")
+        ClientError(.scannerTimeout, message: message, retryable: false, exceptionName: "ScannerTimeoutException")
     }
 
     /// Whether the region's location is known to be wrong (relocate before retrying).
     var invalidatesLocation: Bool {
-        code == "NOT_SERVING_REGION" || code == "CONNECTION" || code == "SERVER_NOT_RUNNING" || code == "REGION_IN_TRANSITION"
+        [.notServingRegion, .connection, .serverNotRunning, .regionInTransition].contains(errorCode)
     }
 
     /// Any error as the client reports it: a server's exception decodes into its code and HBase's class;
@@ -71,9 +73,9 @@ public struct ClientError: BasaltError, Equatable {
         case let e as ProtocolError:
             self.init(protocol: e)
         case let e as any BasaltError:
-            self.init(code: e.code, message: e.message, retryable: e.isRetryable, exceptionName: e.isRetryable ? "IOException" : "DoNotRetryIOException")
+            self.init(ClientErrorCode(rawValue: e.code), message: e.message, retryable: e.isRetryable, exceptionName: e.isRetryable ? "IOException" : "DoNotRetryIOException")
         default:
-            self.init(code: "IO_ERROR", message: "\(error)", retryable: true, exceptionName: "IOException")
+            self.init(.io, message: "\(error)", retryable: true, exceptionName: "IOException")
         }
     }
 
@@ -83,28 +85,28 @@ public struct ClientError: BasaltError, Equatable {
             let className = e.exceptionClassName ?? HBaseExceptionClass.ioException
             let name = ServerErrorKind.simpleName(className)
             if let kind = ServerErrorKind(exceptionClass: className) {
-                self.init(code: kind.rawValue, message: e.message, retryable: kind.isRetryable && !e.doNotRetry, exceptionName: name)
+                self.init(ClientErrorCode(kind), message: e.message, retryable: kind.isRetryable && !e.doNotRetry, exceptionName: name)
             } else if name == ServerErrorKind.simpleName(HBaseExceptionClass.requestTooBig) {
                 self.init(
-                    code: "REQUEST_TOO_BIG", message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
+                    .requestTooBig, message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
                     exceptionName: name)
             } else {
-                self.init(code: e.doNotRetry ? "INVALID_ARGUMENT" : "IO_ERROR", message: e.message, retryable: !e.doNotRetry, exceptionName: name)
+                self.init(e.doNotRetry ? .invalidArgument : .io, message: e.message, retryable: !e.doNotRetry, exceptionName: name)
             }
         case .connection:
             self = .connection("server unreachable: \(e.message)")
         case .tooLarge:
             // Over hbase.ipc.max.request.size, refused by one side or the other: it would be every time.
             self.init(
-                code: "REQUEST_TOO_BIG", message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
+                .requestTooBig, message: "\(e.message) (hbase.ipc.max.request.size limits one RPC)", retryable: false,
                 exceptionName: "RequestTooBigException")
         case .malformedRequest, .malformedData:
-            self.init(code: "IO_ERROR", message: e.message, retryable: false, exceptionName: "DoNotRetryIOException")
+            self.init(.io, message: e.message, retryable: false, exceptionName: "DoNotRetryIOException")
         }
     }
 
     /// A failure a server reported inside a response (one action of a multi).
     init(proto e: Basalt_Exception) {
-        self.init(code: e.code.isEmpty ? "IO_ERROR" : e.code, message: e.message, retryable: e.retryable, exceptionName: e.name)
+        self.init(e.code.isEmpty ? .io : ClientErrorCode(rawValue: e.code), message: e.message, retryable: e.retryable, exceptionName: e.name)
     }
 }

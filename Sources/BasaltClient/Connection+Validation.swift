@@ -29,7 +29,7 @@ extension Connection {
     private func validate(requestSize: Int, row: [UInt8]) throws {
         guard requestSize + Self.requestMargin > limits.maxMessageSize else { return }
         throw ClientError(
-            code: "REQUEST_TOO_BIG",
+            .requestTooBig,
             message: "a mutation of row '\(Bytes.toStringBinary(row.prefix(64)))' needs a request of about \(requestSize) bytes, over "
                 + "hbase.ipc.max.request.size (\(limits.maxMessageSize))",
             retryable: false, exceptionName: "RequestTooBigException")

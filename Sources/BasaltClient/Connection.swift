@@ -110,7 +110,7 @@ public final class Connection: Sendable {
     /// The active master, from the `master` znode.
     func masterLocation() async throws -> ServerName {
         guard let data = try await coordination.activeMaster() else {
-            throw ClientError(code: "MASTER_NOT_RUNNING", message: "no active master (\(coordination.layout.master) does not exist)", retryable: true, exceptionName: "MasterNotRunningException")
+            throw ClientError(.masterNotRunning, message: "no active master (\(coordination.layout.master) does not exist)", retryable: true, exceptionName: "MasterNotRunningException")
         }
         return try PBUFCodec.masterServer(from: data)
     }
@@ -168,7 +168,7 @@ public final class Connection: Sendable {
 
     /// Drops a location that failed; on a connection failure, every location on that server.
     func invalidate(_ location: RegionLocation, because e: ClientError) {
-        if e.code == "CONNECTION" {
+        if e.errorCode == .connection {
             cache.remove(server: location.server)
             servers.forget(location.server)
         } else {

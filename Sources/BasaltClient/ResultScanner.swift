@@ -105,7 +105,7 @@ public final class ResultScanner: AsyncSequence {
         let response: Basalt_ScanResponse
         do {
             response = try await call(request)
-        } catch let e as ClientError where e.code == "UNKNOWN_SCANNER" {
+        } catch let e as ClientError where e.errorCode == .unknownScanner {
             let idle = ContinuousClock.now - lastCall
             finished = true
             throw ClientError.scannerTimeout(

@@ -39,7 +39,7 @@ public struct Table: Sendable {
         return try outcomes.enumerated().map { i, o in
             switch o {
             case .success(let r): return r
-            case .failure(let e): throw ClientError(code: e.code, message: "get of row '\(Bytes.toStringBinary(gets[i].row))': \(e.message)", retryable: false, exceptionName: e.exceptionName)
+            case .failure(let e): throw ClientError(e.errorCode, message: "get of row '\(Bytes.toStringBinary(gets[i].row))': \(e.message)", retryable: false, exceptionName: e.exceptionName)
             }
         }
     }
@@ -94,7 +94,7 @@ public struct Table: Sendable {
         inc.add(family: family, qualifier: qualifier, amount: amount)
         let result = try await increment(inc)
         guard let bytes = result.value(family: family, qualifier: qualifier), let value = Bytes.toInt64(bytes) else {
-            throw ClientError(code: "IO_ERROR", message: "the server returned no counter value", retryable: false, exceptionName: "IOException")
+            throw ClientError(.io, message: "the server returned no counter value", retryable: false, exceptionName: "IOException")
         }
         return value
     }
@@ -160,7 +160,7 @@ public struct Table: Sendable {
             request.regionActions = [a]
             let response = try await connection.servers.data(location.server).multi(request)
             guard let result = response.regionActionResults.first else {
-                throw ClientError(code: "IO_ERROR", message: "the server answered an atomic mutation with nothing", retryable: true, exceptionName: "IOException")
+                throw ClientError(.io, message: "the server answered an atomic mutation with nothing", retryable: true, exceptionName: "IOException")
             }
             if result.hasException { throw ClientError(proto: result.exception) }
             return result.processed
@@ -185,7 +185,7 @@ public struct Table: Sendable {
         }
         guard let (i, first) = failed.first else { return }
         throw ClientError(
-            code: first.code, message: "\(failed.count) of \(rows.count) actions failed; first, row '\(Bytes.toStringBinary(rows[i]))': \(first.message)",
+            first.errorCode, message: "\(failed.count) of \(rows.count) actions failed; first, row '\(Bytes.toStringBinary(rows[i]))': \(first.message)",
             retryable: false, exceptionName: first.exceptionName)
     }
 }

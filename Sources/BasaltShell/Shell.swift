@@ -211,24 +211,24 @@ public actor Shell {
         let e = ClientError(error)
         let table = try? args.first?.tableName()
         let name = table?.nameAsString ?? "?"
-        switch e.code {
-        case "TABLE_NOT_FOUND":
+        switch e.errorCode {
+        case .tableNotFound:
             let admin: Set<String> = ["describe", "disable", "enable", "drop", "alter"]
             return ShellError(.cluster, admin.contains(command) ? "Table \(name) does not exist." : "Unknown table \(name)!")
-        case "TABLE_EXISTS":
+        case .tableExists:
             return ShellError(.cluster, "Table already exists: \(name)!")
-        case "TABLE_NOT_ENABLED":
+        case .tableNotEnabled:
             return ShellError(.cluster, "Table \(name) is disabled!")
-        case "TABLE_NOT_DISABLED":
+        case .tableNotDisabled:
             if command == "drop" { return ShellError(.cluster, "Table \(name) is enabled. Disable it first.") }
             return ShellError(.cluster, "Table \(name) should be disabled!")
-        case "NO_SUCH_COLUMN_FAMILY":
+        case .noSuchColumnFamily:
             if let table, let families = try? await connection.admin().describe(table).descriptor.families {
                 return ShellError(.cluster, "Unknown column family! Valid column names: " + families.map { $0.nameAsString + ":*" }.joined(separator: ", "))
             }
-        case "INVALID_ARGUMENT":
+        case .invalidArgument:
             return ShellError(.cluster, "IllegalArgumentException: \(e.message)")
-        case ServerErrorKind.namespaceNotFound.rawValue:
+        case .namespaceNotFound:
             let namespace = args.first?.bytes.map { String(decoding: $0, as: UTF8.self) }.map { $0.split(separator: ":").first.map(String.init) ?? $0 }
             return ShellError(.cluster, "Unknown namespace \(namespace ?? "?")!")
         default: break

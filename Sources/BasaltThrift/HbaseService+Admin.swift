@@ -77,7 +77,7 @@ extension HbaseService {
         let descriptor: TableDescriptor
         do { descriptor = try TableDescriptor(name: table, families: parsed) } catch { throw ThriftError.wrapping(error) }
         if try await admin.tableExists(table) { throw ThriftError(.alreadyExists, "table name already in use") }
-        do { try await admin.createTable(descriptor) } catch let e as ClientError where e.code == "TABLE_EXISTS" {
+        do { try await admin.createTable(descriptor) } catch let e as ClientError where e.errorCode == .tableExists {
             throw ThriftError(.alreadyExists, "table name already in use")
         }
     }

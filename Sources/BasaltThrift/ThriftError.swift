@@ -48,7 +48,7 @@ public struct ThriftError: BasaltError, Equatable {
             return ThriftError(.illegalArgument, e.message)
         default:
             let e = ClientError(error)
-            if e.code == "INVALID_ARGUMENT" { return ThriftError(.illegalArgument, e.message) }
+            if e.errorCode == .invalidArgument { return ThriftError(.illegalArgument, e.message) }
             return ThriftError(.io, "\(e.exceptionName): \(e.message)", retryable: e.isRetryable)
         }
     }

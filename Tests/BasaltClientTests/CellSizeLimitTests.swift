@@ -95,7 +95,7 @@ import Testing
             let huge = Self.put("huge", size: 3 << 20)
             let started = ContinuousClock.now
             let e = await #expect(throws: ClientError.self) { try await table.put(huge) }
-            #expect(e?.code == "REQUEST_TOO_BIG")
+            #expect(e?.errorCode == .requestTooBig)
             #expect(e?.isRetryable == false)
             #expect(ContinuousClock.now - started < .milliseconds(900))
             // 12 puts of 700 KB: 8.4 MB in all, sent as requests of about 1 MB.

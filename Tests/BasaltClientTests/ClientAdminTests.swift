@@ -95,7 +95,7 @@ import Testing
                 try await table.put(Put(row: b("r")))
                 Issue.record("an empty put succeeded")
             } catch let e as ClientError {
-                #expect(e.code == "INVALID_ARGUMENT")
+                #expect(e.errorCode == .invalidArgument)
             }
             do {
                 _ = try await connection.table(try TableName("missing")).get(Get(row: b("r")))
@@ -188,7 +188,7 @@ import Testing
                 _ = try await scanner.next()
                 Issue.record("a scanner past its lease went on")
             } catch let e as ClientError {
-                #expect(e.code == "SCANNER_TIMEOUT")
+                #expect(e.errorCode == .scannerTimeout)
                 #expect(e.message.contains("hbase.client.scanner.timeout.period"))
             }
         }

@@ -140,23 +140,23 @@ import Testing
             try await admin.createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: [b("g"), b("p")])
             try await connection.table(t).put([Self.put(1)])
             let regions = try await admin.regions(of: t)
-            func code(_ body: () async throws -> Void) async -> String? {
+            func code(_ body: () async throws -> Void) async -> ClientErrorCode? {
                 do {
                     try await body()
                     return nil
                 } catch let e as ClientError {
-                    return e.code
+                    return e.errorCode
                 } catch {
-                    return "\(error)"
+                    return ClientErrorCode(rawValue: "\(error)")
                 }
             }
             // At a region's own start key; not adjacent; with itself; unknown names; an empty region.
-            #expect(await code { try await admin.splitRegion(encodedName: regions[1].region.encodedName, at: b("g")) } == "INVALID_ARGUMENT")
-            #expect(await code { try await admin.mergeRegions(regions[0].region.encodedName, regions[2].region.encodedName) } == "INVALID_ARGUMENT")
-            #expect(await code { try await admin.mergeRegions(regions[0].region.encodedName, regions[0].region.encodedName) } == "INVALID_ARGUMENT")
-            #expect(await code { try await admin.splitRegion(encodedName: "0123456789abcdef0123456789abcdef") } == "INVALID_ARGUMENT")
-            #expect(await code { try await admin.splitRegion(encodedName: regions[2].region.encodedName) } == "INVALID_ARGUMENT")
-            #expect(await code { try await admin.split(t, at: []) } == "INVALID_ARGUMENT")
+            #expect(await code { try await admin.splitRegion(encodedName: regions[1].region.encodedName, at: b("g")) } == .invalidArgument)
+            #expect(await code { try await admin.mergeRegions(regions[0].region.encodedName, regions[2].region.encodedName) } == .invalidArgument)
+            #expect(await code { try await admin.mergeRegions(regions[0].region.encodedName, regions[0].region.encodedName) } == .invalidArgument)
+            #expect(await code { try await admin.splitRegion(encodedName: "0123456789abcdef0123456789abcdef") } == .invalidArgument)
+            #expect(await code { try await admin.splitRegion(encodedName: regions[2].region.encodedName) } == .invalidArgument)
+            #expect(await code { try await admin.split(t, at: []) } == .invalidArgument)
             #expect(await code { try await admin.split(.meta, at: b("x")) } != nil)
             // Nothing changed.
             #expect(try await admin.regions(of: t).map(\.region) == regions.map(\.region))

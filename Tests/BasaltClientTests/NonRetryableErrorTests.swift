@@ -83,7 +83,7 @@ import Testing
             await other.close()
             let e = await call.value
             #expect(ContinuousClock.now - closing < Self.limit)
-            #expect(e?.code == "CONNECTION_CLOSED", "\(String(describing: e))")
+            #expect(e?.errorCode == .connectionClosed, "\(String(describing: e))")
             #expect(e?.message.contains(RegionState.opening.rawValue) == true)
         }
     }

@@ -34,7 +34,7 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw ClientError(code: "TIMEOUT", message: "regions of \(table) not all open within \(seconds) s", retryable: false, exceptionName: "IOException")
+        throw ClientError(.io, message: "regions of \(table) not all open within \(seconds) s", retryable: false, exceptionName: "IOException")
     }
 
     @Test func deadRegionServersRegionsComeBackWithEveryAcknowledgedEdit() async throws {
