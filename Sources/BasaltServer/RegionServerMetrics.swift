@@ -116,6 +116,16 @@ package final class RegionServerMetrics: Sendable {
                 if value > seen { counter(name, help).increment(by: value - seen) } else if seen == 0 { _ = counter(name, help) }
                 m.totals[name] = max(seen, value)
             }
+            for reason in FlushReason.allCases {
+                let key = "flush_requests/" + reason.rawValue
+                let value = Int64(s.counters.flushesByReason[reason] ?? 0)
+                let c = registry.makeCounter(
+                    descriptor: MetricNameDescriptor(metricName: "basalt_regionserver_flush_requests_total", unitName: "", helpText: "Flushes the engine scheduled, by trigger."),
+                    labels: [("reason", reason.rawValue)])
+                let seen = m.totals[key] ?? 0
+                if value > seen { c.increment(by: value - seen) }
+                m.totals[key] = max(seen, value)
+            }
             var current = Set<String>()
             for r in s.regions {
                 current.insert(r.encodedName)

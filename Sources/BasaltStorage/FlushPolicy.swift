@@ -75,3 +75,19 @@ public struct FlushPolicy: Sendable, Equatable {
         }
     }
 }
+
+/// Why the engine flushed a region: the triggers the seeds name (a manual flush is the caller's).
+public enum FlushReason: String, Sendable, CaseIterable, Comparable {
+    /// A region's MemStore reached `hbase.hregion.memstore.flush.size`.
+    case size
+    /// All MemStores together reached the global limit.
+    case global
+    /// Too many WAL files: the regions pinning the oldest one flush.
+    case wal
+    /// An edit older than `hbase.regionserver.optionalcacheflushinterval`.
+    case periodic
+    /// Edits replayed from the WAL when the region opened.
+    case open
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+}

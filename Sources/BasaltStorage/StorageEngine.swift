@@ -90,8 +90,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         /// Stores (one family of one region each) compacted (`compact(_:major:family:)`), and the time it took.
         public var compactedStores = 0
         public var compactionTime: Duration = .zero
-        /// Flush requests by trigger: size, global, wal, periodic, open (manual flushes are the caller's).
-        public var flushesByReason: [String: Int] = [:]
+        /// Flush requests by trigger (manual flushes are the caller's).
+        public var flushesByReason: [FlushReason: Int] = [:]
     }
 
     public var counters: Counters { work.withLock { countersStorage } }
@@ -200,7 +200,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             globalSize.subtract(r.memStoreSize, ordering: .relaxed)
             throw error
         }
-        if r.memStoreSize > 0 { requestFlush(r, reason: "open") }
+        if r.memStoreSize > 0 { requestFlush(r, reason: .open) }
         // A split daughter or a merged region shares its parents' files: rewrite them to its own rows.
         if r.hasReferences { requestCompaction(r, major: true) }
         return r
@@ -259,7 +259,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         let total = globalSize.add(bytes, ordering: .relaxed).newValue
         let policy = configuration.flush
         if policy.regionNeedsFlush(memStoreSize: regionSize), !region.flushRequested.exchange(true, ordering: .relaxed) {
-            requestFlush(region, reason: "size", alreadyMarked: true)
+            requestFlush(region, reason: .size, alreadyMarked: true)
         }
         if policy.globalMustBlock(totalSize: total) { signalGlobalPressure() }
     }
@@ -268,12 +268,12 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         let policy = configuration.flush
         let rc = configuration.region
         if policy.regionMustBlock(memStoreSize: region.memStoreSize) {
-            requestFlush(region, reason: "size")
+            requestFlush(region, reason: .size)
             countBlocked()
             let ok = region.waitForResources(until: Date().addingTimeInterval(rc.busyWaitDuration.inSeconds)) {
                 if !policy.regionMustBlock(memStoreSize: region.memStoreSize) { return true }
                 // A failed flush clears the request: ask again while waiting.
-                if !region.flushRequested.load(ordering: .relaxed) { requestFlush(region, reason: "size") }
+                if !region.flushRequested.load(ordering: .relaxed) { requestFlush(region, reason: .size) }
                 return false
             }
             if !ok {
@@ -344,7 +344,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     // MARK: scheduling
 
     /// Queues a flush of the region (once; a queued region is not queued twice).
-    public func requestFlush(_ region: Region, reason: String, alreadyMarked: Bool = false) {
+    public func requestFlush(_ region: Region, reason: FlushReason, alreadyMarked: Bool = false) {
         if !alreadyMarked { region.flushRequested.store(true, ordering: .relaxed) }
         work.withLock {
             if !flushQueue.contains(where: { $0 === region }) {
@@ -389,7 +389,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
                 let all = onlineRegions
                 let chosen = configuration.flush.globalFlushTargets(all.map { (id: ObjectIdentifier($0), size: $0.memStoreSize) }, totalSize: globalSize.load(ordering: .relaxed))
                 targets = all.filter { r in chosen.contains(ObjectIdentifier(r)) }
-                if !targets.isEmpty { countersStorage.flushesByReason["global", default: 0] += targets.count }
+                if !targets.isEmpty { countersStorage.flushesByReason[.global, default: 0] += targets.count }
                 flushQueue.removeAll { r in targets.contains { $0 === r } }
             } else {
                 targets = [flushQueue.removeFirst()]
@@ -455,14 +455,14 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         let now = clock()
         let all = onlineRegions
         for id in policy.periodicFlushTargets(all.map { (id: ObjectIdentifier($0), oldestEdit: $0.oldestUnflushedEditTime) }, now: now) {
-            if let r = all.first(where: { ObjectIdentifier($0) == id }) { requestFlush(r, reason: "periodic") }
+            if let r = all.first(where: { ObjectIdentifier($0) == id }) { requestFlush(r, reason: .periodic) }
         }
         let pinned = policy.walFlushTargets(walFileCount: wal.fileCount, regionsInOldestFile: wal.regionsPinningOldestFile())
         for name in pinned {
-            if let r = all.first(where: { $0.encodedNameBytes == name }) { requestFlush(r, reason: "wal") }
+            if let r = all.first(where: { $0.encodedNameBytes == name }) { requestFlush(r, reason: .wal) }
         }
         for r in all where policy.regionNeedsFlush(memStoreSize: r.memStoreSize) && !r.flushRequested.load(ordering: .relaxed) {
-            requestFlush(r, reason: "size")
+            requestFlush(r, reason: .size)
         }
         let cp = configuration.region.compaction
         for r in all {

@@ -66,7 +66,7 @@ final class EngineBenchmark: @unchecked Sendable {
         }
         try engine.close()
         let c = engine.counters
-        let reasons = c.flushesByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let reasons = c.flushesByReason.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         FileHandle.standardError.write(Data("engine: \(c.flushes) background flushes (requested by: \(reasons.isEmpty ? "none" : reasons)), \(c.compactions) background compactions, \(c.blockedWrites) writes made to wait\n".utf8))
         if ackFD >= 0 { Glibc.close(ackFD) }
         reportMemory()
