@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BasaltShell", targets: ["BasaltShell"]),
         .library(name: "BasaltThrift", targets: ["BasaltThrift"]),
         .library(name: "BasaltInfo", targets: ["BasaltInfo"]),
+        .library(name: "BasaltSettings", targets: ["BasaltSettings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,6 +44,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        .target(name: "BasaltSettings", dependencies: ["BasaltCore", "BasaltStorage"]),
         .target(
             name: "BasaltCoordination",
             dependencies: [
@@ -68,6 +70,7 @@ let package = Package(
             dependencies: [
                 "BasaltCore",
                 "BasaltStorage",
+                "BasaltSettings",
                 "BasaltCoordination",
                 "BasaltProtocol",
                 .product(name: "Logging", package: "swift-log"),
@@ -128,6 +131,7 @@ let package = Package(
                 "BasaltShell",
                 "BasaltThrift",
                 "BasaltInfo",
+                "BasaltSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -144,6 +148,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltSettingsTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltSettings"]),
         .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCore", "BasaltCoordination", "BasaltTestSupport"]),
         .testTarget(
             name: "BasaltServerTests",

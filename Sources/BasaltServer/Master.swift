@@ -32,10 +32,10 @@ public final class Master: Sendable {
 
         public init(root: String, _ conf: BasaltConfiguration) throws {
             self.root = root
-            host = conf.string("hbase.master.hostname", default: "127.0.0.1")
-            port = try conf.int("hbase.master.port", default: 16000)
-            balanceOnJoin = try conf.bool("basalt.master.balance.on.join", default: true)
-            let period = try conf.int("hbase.balancer.period", default: 300_000)
+            host = conf.string("hbase.master.hostname", default: host)
+            port = try conf.int("hbase.master.port", default: port)
+            balanceOnJoin = try conf.bool("basalt.master.balance.on.join", default: balanceOnJoin)
+            let period = try conf.int("hbase.balancer.period", default: Int(balancerPeriod?.inMilliseconds ?? 0))
             balancerPeriod = period > 0 ? .milliseconds(period) : nil
             limits = try RPCLimits(conf)
         }

@@ -1,6 +1,7 @@
 import BasaltCoordination
 import BasaltCore
 import BasaltProtocol
+import BasaltSettings
 import BasaltStorage
 import Foundation
 import Logging
@@ -37,11 +38,11 @@ public final class RegionServer: Sendable {
 
         public init(root: String, _ conf: BasaltConfiguration) throws {
             self.root = root
-            host = conf.string("hbase.regionserver.hostname", default: "127.0.0.1")
-            port = try conf.int("hbase.regionserver.port", default: 16020)
-            engine = try StorageEngine.Configuration(conf)
-            handlers = max(1, try conf.int("hbase.regionserver.handler.count", default: 30))
-            scannerLease = .milliseconds(max(1, try conf.int("hbase.client.scanner.timeout.period", default: 60_000)))
+            host = conf.string("hbase.regionserver.hostname", default: host)
+            port = try conf.int("hbase.regionserver.port", default: port)
+            engine = try StorageSettings.engine(conf)
+            handlers = max(1, try conf.int("hbase.regionserver.handler.count", default: handlers))
+            scannerLease = .milliseconds(max(1, try conf.int("hbase.client.scanner.timeout.period", default: Int(scannerLease.inMilliseconds))))
             limits = try RPCLimits(conf)
             if let owner = conf[Self.storageClientKey] {
                 guard !owner.isEmpty, !owner.contains(where: \.isWhitespace) else {

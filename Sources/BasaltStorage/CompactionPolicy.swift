@@ -10,7 +10,7 @@ public struct CompactionPolicy: Sendable, Equatable {
     /// `hbase.hstore.compaction.ratio`.
     public var ratio = 1.2
     /// `hbase.hstore.compaction.min.size`: files below it are always eligible (default: the flush size).
-    public var minCompactSize = 128 * 1024 * 1024
+    public var minCompactSize = FlushPolicy.defaultFlushSize
     /// `hbase.hregion.majorcompaction` in ms (7 days); 0 turns periodic major compaction off.
     public var majorPeriod: Int64 = 7 * 24 * 3_600_000
     /// `hbase.hstore.blockingStoreFiles`: writes to the region wait while a store has this many files.
@@ -18,14 +18,6 @@ public struct CompactionPolicy: Sendable, Equatable {
 
     public init() {}
 
-    public init(_ conf: BasaltConfiguration, flushSize: Int) throws {
-        minFiles = max(2, try conf.int("hbase.hstore.compaction.min", default: try conf.int("hbase.hstore.compactionThreshold", default: 3)))
-        maxFiles = max(minFiles, try conf.int("hbase.hstore.compaction.max", default: 10))
-        ratio = try conf.double("hbase.hstore.compaction.ratio", default: 1.2)
-        minCompactSize = try conf.int("hbase.hstore.compaction.min.size", default: flushSize)
-        majorPeriod = Int64(try conf.int("hbase.hregion.majorcompaction", default: Int(majorPeriod)))
-        blockingStoreFiles = try conf.int("hbase.hstore.blockingStoreFiles", default: 16)
-    }
 
     /// Ratio-based minor selection over file sizes, oldest first: skip old files while a file is larger
     /// than `ratio` × the sum of the (up to `maxFiles − 1`) newer files after it (and larger than

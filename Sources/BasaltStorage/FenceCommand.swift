@@ -27,13 +27,6 @@ public struct FenceCommand: Sendable, Equatable {
         self.timeout = timeout
     }
 
-    /// The command of a configuration, or nil when `basalt.fs.fence.command` is not set (no fencing).
-    public init?(_ conf: BasaltConfiguration) throws {
-        guard let text = conf[Self.commandKey], !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-        let ms = try conf.int(Self.timeoutKey, default: Int(Self.defaultTimeout.components.seconds) * 1000)
-        guard ms > 0 else { throw StorageError(.invalidArgument, "\(Self.timeoutKey) must be positive, not \(ms)") }
-        try self.init(words: text.split(separator: " ", omittingEmptySubsequences: true).map(String.init), timeout: .milliseconds(ms))
-    }
 
     /// The words with `owner` put in.
     public func arguments(owner: String) -> [String] {

@@ -3,15 +3,19 @@ import BasaltCore
 /// The six flush triggers as pure decisions over sizes, counts and times (HBase's keys and defaults), so
 /// each is tested without I/O. `StorageEngine` applies them. A value type.
 public struct FlushPolicy: Sendable, Equatable {
+    public static let defaultFlushSize = 128 << 20
+    /// `hbase.regionserver.global.memstore.size` and its `.lower.limit`.
+    public static let defaultGlobalFraction = 0.4
+    public static let defaultLowerLimitFraction = 0.95
     /// `hbase.hregion.memstore.flush.size`: a region flushes when its MemStores reach this (trigger 1).
-    public var flushSize = 128 * 1024 * 1024
+    public var flushSize = Self.defaultFlushSize
     /// `hbase.hregion.memstore.block.multiplier`: writes wait at multiplier × flush size (trigger 2).
     public var blockMultiplier = 4
     /// All MemStores together may hold this much (`hbase.regionserver.global.memstore.size` × memory)
     /// before writes wait and the largest regions flush (trigger 3)...
-    public var globalLimit = Int(0.4 * 1024 * 1024 * 1024)
+    public var globalLimit = Self.globalLimits(memory: StorageEngine.Configuration.defaultMemory).limit
     /// ...down to this (`hbase.regionserver.global.memstore.size.lower.limit`, 0.95 of the limit).
-    public var globalLowerLimit = Int(0.95 * 0.4 * 1024 * 1024 * 1024)
+    public var globalLowerLimit = Self.globalLimits(memory: StorageEngine.Configuration.defaultMemory).lower
     /// `hbase.regionserver.maxlogs`: more WAL files than this flush the regions holding the oldest (trigger 4).
     public var maxLogs = 32
     /// `hbase.regionserver.optionalcacheflushinterval` in ms: an edit older than this flushes its
@@ -20,19 +24,11 @@ public struct FlushPolicy: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads the keys; `memory` is the memory given to the engine (HBase's heap).
-    public init(_ conf: BasaltConfiguration, memory: Int) throws {
-        flushSize = try conf.int("hbase.hregion.memstore.flush.size", default: flushSize)
-        blockMultiplier = max(1, try conf.int("hbase.hregion.memstore.block.multiplier", default: 4))
-        let fraction = try conf.double("hbase.regionserver.global.memstore.size", default: 0.4)
-        let lower = try conf.double("hbase.regionserver.global.memstore.size.lower.limit", default: 0.95)
-        guard fraction > 0, fraction < 1, lower > 0, lower <= 1 else {
-            throw StorageError(.invalidArgument, "hbase.regionserver.global.memstore.size must be in (0, 1) and its .lower.limit in (0, 1]; got \(fraction) and \(lower)")
-        }
-        globalLimit = Int(Double(memory) * fraction)
-        globalLowerLimit = Int(Double(globalLimit) * lower)
-        maxLogs = max(1, try conf.int("hbase.regionserver.maxlogs", default: 32))
-        periodicFlushInterval = Int64(try conf.int("hbase.regionserver.optionalcacheflushinterval", default: 3_600_000))
+
+    /// The global MemStore limit and the level a global flush brings it down to, for `memory`.
+    public static func globalLimits(memory: Int, fraction: Double = defaultGlobalFraction, lowerLimit: Double = defaultLowerLimitFraction) -> (limit: Int, lower: Int) {
+        let limit = Int(Double(memory) * fraction)
+        return (limit, Int(Double(limit) * lowerLimit))
     }
 
     public var blockingSize: Int { flushSize * blockMultiplier }

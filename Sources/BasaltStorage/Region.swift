@@ -31,14 +31,6 @@ public final class Region: @unchecked Sendable {
 
         public init() {}
 
-        public init(_ conf: BasaltConfiguration) throws {
-            maxCellSize = try conf.int("hbase.server.keyvalue.maxsize", default: maxCellSize)
-            rowLockTimeout = .milliseconds(try conf.int("hbase.rowlock.wait.duration", default: 30_000))
-            mslabMaxAllocation = try conf.int("hbase.hregion.memstore.mslab.max.allocation", default: mslabMaxAllocation)
-            compaction = try CompactionPolicy(conf, flushSize: try conf.int("hbase.hregion.memstore.flush.size", default: 128 * 1024 * 1024))
-            busyWaitDuration = .milliseconds(try conf.int("hbase.busy.wait.duration", default: 60_000))
-            blockingWaitTime = .milliseconds(try conf.int("hbase.hstore.blockingWaitTime", default: 90_000))
-        }
     }
 
     public let info: RegionInfo

@@ -15,23 +15,10 @@ public struct SplitPolicy: Sendable, Equatable {
     /// `hbase.hregion.max.filesize`: a store larger than this splits its region (10 GB).
     public var maxFileSize = 10 << 30
     /// `hbase.hregion.memstore.flush.size`: the stepping policy's first split comes at twice this.
-    public var flushSize = 128 << 20
+    public var flushSize = FlushPolicy.defaultFlushSize
 
     public init() {}
 
-    public init(_ conf: BasaltConfiguration) throws {
-        let name = conf.string("hbase.regionserver.region.split.policy", default: Kind.stepping.rawValue)
-        let last = name.split(separator: ".").last.map(String.init) ?? name
-        guard let k = Kind(rawValue: last) else {
-            throw StorageError(.invalidArgument, "unknown hbase.regionserver.region.split.policy '\(name)'; use SteppingSplitPolicy, ConstantSizeRegionSplitPolicy or DisabledRegionSplitPolicy")
-        }
-        kind = k
-        maxFileSize = try conf.int("hbase.hregion.max.filesize", default: maxFileSize)
-        flushSize = try conf.int("hbase.hregion.memstore.flush.size", default: flushSize)
-        guard maxFileSize > 0, flushSize > 0 else {
-            throw StorageError(.invalidArgument, "hbase.hregion.max.filesize and hbase.hregion.memstore.flush.size must be positive")
-        }
-    }
 
     /// The store size at which a region splits, given how many regions of its table the server holds.
     public func sizeToCheck(tableRegionsOnServer: Int) -> Int {

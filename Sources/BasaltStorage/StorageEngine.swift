@@ -11,8 +11,9 @@ import Synchronization
 /// Methods are synchronous and may block; safe to share across threads.
 public final class StorageEngine: RegionHost, @unchecked Sendable {
     public struct Configuration: Sendable {
+        public static let defaultMemory = 1 << 30
         /// The memory given to the engine (HBase's heap): MemStores and block cache are fractions of it.
-        public var memory = 1 << 30
+        public var memory = Self.defaultMemory
         public var flush = FlushPolicy()
         /// When a region asks to be split.
         public var split = SplitPolicy()
@@ -29,22 +30,6 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
 
         public init() {}
 
-        /// Reads HBase's keys; `memory` overrides `basalt.memory` (bytes, default 1 GiB).
-        public init(_ conf: BasaltConfiguration, memory: Int? = nil) throws {
-            self.memory = try memory ?? conf.int("basalt.memory", default: 1 << 30)
-            guard self.memory >= 16 << 20 else { throw StorageError(.invalidArgument, "memory must be at least 16 MB, got \(self.memory) bytes") }
-            flush = try FlushPolicy(conf, memory: self.memory)
-            split = try SplitPolicy(conf)
-            blockCacheFraction = try conf.double("hfile.block.cache.size", default: 0.4)
-            guard blockCacheFraction >= 0, blockCacheFraction < 1 else {
-                throw StorageError(.invalidArgument, "hfile.block.cache.size must be in [0, 1), got \(blockCacheFraction)")
-            }
-            wakeFrequency = .milliseconds(max(10, try conf.int("hbase.server.thread.wakefrequency", default: 10_000)))
-            flusherThreads = max(1, try conf.int("hbase.hstore.flusher.count", default: 2))
-            compactionThreads = max(1, try conf.int("hbase.regionserver.thread.compaction.small", default: 1))
-            region = try Region.Configuration(conf)
-            wal = try WAL.Configuration(conf)
-        }
 
         public var blockCacheSize: Int { Int(Double(memory) * blockCacheFraction) }
     }

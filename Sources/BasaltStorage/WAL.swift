@@ -13,8 +13,12 @@ import Logging
 /// Files are `<dir>/<prefix>.<number>`, rolled at `rollSize`. Safe to share across threads.
 public final class WAL: @unchecked Sendable {
     public struct Configuration: Sendable {
+        /// HBase's `hbase.regionserver.hlog.blocksize` and `hbase.regionserver.logroll.multiplier`: a WAL
+        /// rolls at their product.
+        public static let defaultBlockSize = 256 << 20
+        public static let defaultRollMultiplier = 0.5
         /// Roll to a new file once the current one reaches this many bytes.
-        public var rollSize: Int = 128 * 1024 * 1024
+        public var rollSize = Int(Double(Self.defaultBlockSize) * Self.defaultRollMultiplier)
         /// Longest time an `ASYNC_WAL` entry waits before it is written.
         public var asyncFlushInterval: Duration = .milliseconds(100)
         /// File name prefix (a region server uses its server name).
@@ -43,18 +47,6 @@ public final class WAL: @unchecked Sendable {
 
         public init() {}
 
-        /// Reads `hbase.regionserver.hlog.blocksize` × `hbase.regionserver.logroll.multiplier` and
-        /// `hbase.wal.async.flush.interval.ms` from a configuration.
-        public init(_ conf: BasaltConfiguration) throws {
-            let block = try conf.int("hbase.regionserver.hlog.blocksize", default: 256 * 1024 * 1024)
-            let multiplier = try conf.double("hbase.regionserver.logroll.multiplier", default: 0.5)
-            rollSize = max(4096, Int(Double(block) * multiplier))
-            asyncFlushInterval = .milliseconds(try conf.int("hbase.wal.async.flush.interval.ms", default: 100))
-            preallocationChunk = max(0, try conf.int("basalt.wal.preallocation.chunk", default: 256 << 10))
-            syncers = max(1, try conf.int("hbase.regionserver.hlog.syncer.count", default: 1))
-            syncerThread = try conf.bool("basalt.wal.syncer.thread", default: true)
-            if conf["hbase.wal.hsync"] != nil { hsync = try conf.bool("hbase.wal.hsync", default: false) }
-        }
     }
 
     public let fileSystem: any FileSystem

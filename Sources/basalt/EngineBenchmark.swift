@@ -1,4 +1,5 @@
 import BasaltCore
+import BasaltSettings
 import BasaltStorage
 import Foundation
 #if canImport(Glibc)
@@ -43,7 +44,7 @@ final class EngineBenchmark: @unchecked Sendable {
         let table = try TableName("usertable")
         info = RegionInfo(table: table, regionId: 1)
         descriptor = try TableDescriptor(name: table, families: [ColumnFamilyDescriptor(name: Self.family)])
-        engineConfiguration = try StorageEngine.Configuration(configuration, memory: memory)
+        engineConfiguration = try StorageSettings.engine(configuration, memory: memory)
         try fs.createDirectory(directory)
         (engine, region) = try Self.open(fs: fs, directory: directory, info: info, descriptor: descriptor, configuration: engineConfiguration)
         if let ackLogPath {

@@ -3,6 +3,7 @@ import BasaltCoordination
 import BasaltCore
 import BasaltInfo
 import BasaltServer
+import BasaltSettings
 import BasaltStorage
 import Foundation
 import Logging
@@ -98,7 +99,7 @@ struct MasterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, rootPath, session) = try await ServerSetup.begin(conf, root: root)
-        let fileSystem = POSIXFileSystem(fenceCommand: try FenceCommand(configuration))
+        let fileSystem = POSIXFileSystem(fenceCommand: try StorageSettings.fence(configuration))
         let master = Master(configuration: try Master.Configuration(root: rootPath, configuration), coordination: session, fileSystem: fileSystem)
         // A backup master serves its page too (it says which master is active).
         let info = try await InfoPorts.start(.master, configuration, serverHost: master.configuration.host, source: MasterInfo(master: master, configuration: configuration))

@@ -9,15 +9,8 @@ import Testing
     @Test func aCommandMustNameTheOwner() throws {
         #expect(throws: StorageError.self) { try FenceCommand(words: []) }
         #expect(throws: StorageError.self) { try FenceCommand(words: ["ceph", "tell", "mds.*", "client", "evict"]) }
-        var conf = BasaltConfiguration()
-        #expect(try FenceCommand(conf) == nil)
-        conf[FenceCommand.commandKey] = "ceph tell mds.* client evict id={owner}"
-        conf[FenceCommand.timeoutKey] = "5000"
-        let command = try #require(try FenceCommand(conf))
+        let command = try FenceCommand(words: ["ceph", "tell", "mds.*", "client", "evict", "id={owner}"])
         #expect(command.arguments(owner: "4218") == ["ceph", "tell", "mds.*", "client", "evict", "id=4218"])
-        #expect(command.timeout == .seconds(5))
-        conf[FenceCommand.timeoutKey] = "0"
-        #expect(throws: StorageError.self) { try FenceCommand(conf) }
     }
 
     @Test func theCommandRunsWithTheOwnerAndItsExitStatusCounts() throws {
@@ -58,9 +51,9 @@ import Testing
     @Test func hsyncDecidesWhetherSyncWALWaitsForAnFsync() throws {
         let fs = MemoryFileSystem()
         #expect(try WAL(fileSystem: fs, directory: "a").syncIsFsync == false)
-        var conf = BasaltConfiguration()
-        conf["hbase.wal.hsync"] = "true"
-        let wal = try WAL(fileSystem: fs, directory: "b", configuration: try WAL.Configuration(conf))
+        var configuration = WAL.Configuration()
+        configuration.hsync = true
+        let wal = try WAL(fileSystem: fs, directory: "b", configuration: configuration)
         #expect(wal.syncIsFsync)
         #expect(wal.fsyncs(.syncWAL) && wal.fsyncs(.useDefault) && wal.fsyncs(.fsyncWAL))
         #expect(!wal.fsyncs(.asyncWAL) && !wal.fsyncs(.skipWAL))

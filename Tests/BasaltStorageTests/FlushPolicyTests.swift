@@ -4,21 +4,6 @@ import Testing
 
 /// The flush triggers and compaction selection as pure decisions.
 @Suite struct FlushPolicyTests {
-    @Test func readsHBaseKeysAndDefaults() throws {
-        let p = try FlushPolicy(BasaltConfiguration(), memory: 1000 << 20)
-        #expect(p.flushSize == 128 << 20)
-        #expect(p.blockingSize == 512 << 20)
-        #expect(p.globalLimit == 400 << 20)
-        #expect(p.globalLowerLimit == Int(Double(400 << 20) * 0.95))
-        #expect(p.maxLogs == 32)
-        #expect(p.periodicFlushInterval == 3_600_000)
-        var values = ["hbase.hregion.memstore.flush.size": "1024", "hbase.hregion.memstore.block.multiplier": "3", "hbase.regionserver.maxlogs": "5"]
-        let q = try FlushPolicy(BasaltConfiguration(values), memory: 1 << 20)
-        #expect(q.flushSize == 1024 && q.blockingSize == 3072 && q.maxLogs == 5)
-        values["hbase.regionserver.global.memstore.size"] = "1.5"
-        #expect(throws: StorageError.self) { try FlushPolicy(BasaltConfiguration(values), memory: 1 << 20) }
-    }
-
     @Test func sizeAndBlockingTriggers() {
         var p = FlushPolicy()
         p.flushSize = 100
