@@ -27,6 +27,8 @@ public final class RegionServer: Sendable {
         public var handlers = 30
         /// `hbase.client.scanner.timeout.period`: an idle scanner's lease.
         public var scannerLease: Duration = .seconds(60)
+        /// The clock scanner leases are measured by (tests move one by hand instead of sleeping).
+        package var leaseClock: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
         /// `hbase.ipc.max.request.size`: the largest RPC served or sent.
         public var limits = RPCLimits()
         /// `basalt.fs.fence.owner`: this server's identity as a client of a shared root (on CephFS, its
@@ -96,7 +98,7 @@ public final class RegionServer: Sendable {
         self.coordination = coordination
         self.logger = logger
         handlerPool = NIOThreadPool(numberOfThreads: configuration.handlers)
-        scanners = ScannerLeases(lease: configuration.scannerLease)
+        scanners = ScannerLeases(lease: configuration.scannerLease, clock: configuration.leaseClock)
         connections = ServerConnections(limits: configuration.limits)
         (aborts, abortContinuation) = AsyncStream.makeStream(of: String.self)
     }

@@ -46,9 +46,12 @@ package final class ScannerLeases: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The time leases are measured by (tests pass one they move by hand).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(lease: Duration) {
+    init(lease: Duration, clock now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.lease = lease
+        self.now = now
     }
 
     var count: Int { state.withLock { $0.entries.count } }
@@ -65,7 +68,7 @@ package final class ScannerLeases: Sendable {
 
     /// Every open scanner with its lease's state, oldest id first.
     func summaries() -> [Summary] {
-        let now = ContinuousClock.now
+        let now = self.now()
         return state.withLock { s in
             s.entries.values.map { e in
                 Summary(id: e.id, region: e.region.info.encodedName, idle: e.inUse ? .zero : now - e.lastUsed, inCall: e.inUse, calls: e.nextCallSeq)
@@ -78,7 +81,7 @@ package final class ScannerLeases: Sendable {
         state.withLock { s in
             let id = s.nextId
             s.nextId += 1
-            s.entries[id] = Entry(id: id, region: region, scanner: scanner, scan: scan, maxResultSize: maxResultSize, batch: batch, now: .now)
+            s.entries[id] = Entry(id: id, region: region, scanner: scanner, scan: scan, maxResultSize: maxResultSize, batch: batch, now: now())
             return id
         }
     }
@@ -92,7 +95,7 @@ package final class ScannerLeases: Sendable {
     func renew(_ id: UInt64) -> Bool {
         state.withLock { s in
             guard let e = s.entries[id] else { return false }
-            if !e.inUse { e.lastUsed = .now }
+            if !e.inUse { e.lastUsed = now() }
             return true
         }
     }
@@ -110,7 +113,7 @@ package final class ScannerLeases: Sendable {
             if let callSeq, callSeq != e.nextCallSeq {
                 throw ServerError(.outOfOrderScannerNextCall, "scanner \(id) expected call \(e.nextCallSeq), got \(callSeq)")
             }
-            if ContinuousClock.now - e.lastUsed > lease {
+            if now() - e.lastUsed > lease {
                 s.entries[id] = nil
                 s.expired.insert(id)
                 throw ServerError(.unknownScanner, "scanner \(id) was closed after its lease of \(lease) expired; hbase.client.scanner.timeout.period sets the lease")
@@ -125,7 +128,7 @@ package final class ScannerLeases: Sendable {
         state.withLock { s in
             e.inUse = false
             e.nextCallSeq += 1
-            e.lastUsed = .now
+            e.lastUsed = now()
             if close { Self.close(e.id, &s) }
         }
     }
@@ -155,7 +158,7 @@ package final class ScannerLeases: Sendable {
     static let maxRememberedExpired = 10_000
 
     func expireIdle() {
-        let now = ContinuousClock.now
+        let now = self.now()
         state.withLock { s in
             if s.expired.count > Self.maxRememberedExpired { s.expired.removeAll() }
             for (id, e) in s.entries where !e.inUse && now - e.lastUsed > lease {

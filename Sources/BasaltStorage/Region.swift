@@ -154,7 +154,7 @@ public final class Region: @unchecked Sendable {
         flushLock.withLock {
             updatesLock.withWriteLock { closed.store(true, ordering: .releasing) }
         }
-        while stores.contains(where: \.isCompacting) { Thread.sleep(forTimeInterval: 0.005) }
+        for s in stores { s.waitForCompaction() }
     }
 
     /// The WAL failed after cells went into the MemStores: MVCC keeps them (and anything later) hidden

@@ -1,4 +1,5 @@
 import BasaltCore
+import Foundation
 import Logging
 
 /// One column family of one region: its settings, its MemStore and its HFiles (oldest first).
@@ -17,6 +18,9 @@ public final class Store: @unchecked Sendable {
     private let lock = Lock()
     private var files: [HFileReader] = []
     private var compacting = false
+    /// Broadcast when a compaction ends, for `waitForCompaction`. `lock` may be taken while it is held,
+    /// never the other way round.
+    private let compactionEnded = NSCondition()
     /// Files that could not be opened and were set aside in `.corrupt/`.
     public private(set) var corruptFiles: [String] = []
 
@@ -193,7 +197,15 @@ public final class Store: @unchecked Sendable {
             files.append(output)
             files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
         }
+        compactionEnded.withLock { compactionEnded.broadcast() }
         if output != nil { for f in inputs { f.markCompactedAway() } }
+    }
+
+    /// Returns once no compaction of this store is running.
+    func waitForCompaction() {
+        compactionEnded.withLock {
+            while isCompacting { compactionEnded.wait() }
+        }
     }
 
     public var isCompacting: Bool { lock.withLock { compacting } }

@@ -4,6 +4,7 @@ import BasaltProtocol
 import BasaltServer
 import BasaltTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// A region server on a free loopback port, driven through its native RPC services as a client would.
@@ -18,7 +19,7 @@ import Testing
 
     /// Starts a server, runs `body` with its client stubs, stops everything.
     static func withServer(
-        lease: Duration = .seconds(60), coordination: (any Coordination)? = nil,
+        lease: Duration = .seconds(60), leaseClock: (@Sendable () -> ContinuousClock.Instant)? = nil, coordination: (any Coordination)? = nil,
         _ body: (RegionServer, BasaltClientServiceCalls, BasaltAdminServiceCalls) async throws -> Void
     ) async throws {
         let dir = try TemporaryDirectory()
@@ -27,6 +28,7 @@ import Testing
         conf.port = 0
         conf.handlers = 4
         conf.scannerLease = lease
+        if let leaseClock { conf.leaseClock = leaseClock }
         conf.engine.memory = 64 << 20
         let server = RegionServer(configuration: conf, coordination: coordination)
         try await server.start()
@@ -157,7 +159,10 @@ import Testing
     }
 
     @Test func scansPageThroughTheRegionAndLeasesExpire() async throws {
-        try await Self.withServer(lease: .seconds(6)) { _, client, admin in
+        // Leases run on a clock the test moves: nothing here waits for real time to pass.
+        let start = ContinuousClock.now
+        let elapsed = Mutex<Duration>(.zero)
+        try await Self.withServer(lease: .seconds(6), leaseClock: { start + elapsed.withLock { $0 } }) { _, client, admin in
             let info = RegionInfo(table: Self.table, regionId: 1)
             try await Self.open(admin, info)
             var multi = Basalt_MultiRequest()
@@ -203,8 +208,7 @@ import Testing
             open.scan = Basalt_Scan(Scan())
             open.numberOfRows = 1
             response = try await client.scan(open)
-            // The lease leaves room for a loaded CI machine between the paging calls above.
-            try await Task.sleep(for: .milliseconds(7000))
+            elapsed.withLock { $0 += .seconds(7) }
             var late = Basalt_ScanRequest()
             late.scannerID = response.scannerID
             late.numberOfRows = 1
