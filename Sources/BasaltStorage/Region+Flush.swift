@@ -36,7 +36,7 @@ extension Region {
         let released: Int? = try flushLock.withLock {
             try checkOpen()
             // The MemStores may hold a write that failed; only WAL replay knows what is durable.
-            if writesStopped.load(ordering: .relaxed) {
+            if lifecycle.load(ordering: .relaxed) == .writesStopped {
                 throw StorageError(.walFailed, "region \(info.regionNameAsString) cannot flush after a WAL failure; reopen it to recover from the WAL")
             }
             if pendingFlush == nil {
@@ -130,13 +130,13 @@ extension Region {
     /// Flushes while writes still flow (the bulk of the MemStores), then stops writes and flushes what
     /// arrived meanwhile, then closes: every acknowledged write is in an HFile when this returns.
     public func flushAndClose() throws {
-        if files != nil && !writesStopped.load(ordering: .relaxed) {
+        if files != nil && lifecycle.load(ordering: .relaxed) != .writesStopped {
             try flush()
-            updatesLock.withWriteLock { writesClosed.store(true, ordering: .relaxed) }
+            updatesLock.withWriteLock { _ = lifecycle.compareExchange(expected: .open, desired: .closingWrites, ordering: .relaxed) }
             do {
                 try flush()
             } catch {
-                writesClosed.store(false, ordering: .relaxed)
+                _ = lifecycle.compareExchange(expected: .closingWrites, desired: .open, ordering: .relaxed)
                 throw error
             }
         }

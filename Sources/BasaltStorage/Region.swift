@@ -45,11 +45,17 @@ public final class Region: @unchecked Sendable {
     let logger: Logger
     let encodedNameBytes: [UInt8]
     let tableNameBytes: [UInt8]
-    private let closed = Atomic<Bool>(false)
-    /// Set (under the updates lock) when a close begins: writes are refused, reads go on until `closed`.
-    let writesClosed = Atomic<Bool>(false)
-    /// Set when the WAL failed under a write (see `stopWritesAfterWALFailure`).
-    let writesStopped = Atomic<Bool>(false)
+    /// Where a region is in its life. `open` → `closingWrites` (under the updates lock, when a close
+    /// begins: writes are refused, reads go on) → `closed`, or back to `open` when the last flush before
+    /// the close fails; `open` → `writesStopped` when the WAL failed under a write (reads go on, writes
+    /// are refused until the region is reopened) → `closed`. Any state may go to `closed`.
+    enum Lifecycle: UInt8, AtomicRepresentable {
+        case open
+        case closingWrites
+        case writesStopped
+        case closed
+    }
+    let lifecycle = Atomic<Lifecycle>(.open)
     /// Where the region's HFiles live; nil for a MemStore-only region (it cannot flush).
     public let files: RegionFiles?
     /// The recovered-edits files (from a dead server's WAL) replayed at open; `persistRecoveredEdits`
@@ -152,7 +158,7 @@ public final class Region: @unchecked Sendable {
     /// A compaction already running finishes first (a split or merge then sees the files it left).
     public func close() {
         flushLock.withLock {
-            updatesLock.withWriteLock { closed.store(true, ordering: .releasing) }
+            updatesLock.withWriteLock { lifecycle.store(.closed, ordering: .releasing) }
         }
         for s in stores { s.waitForCompaction() }
     }
@@ -162,12 +168,12 @@ public final class Region: @unchecked Sendable {
     /// the server.) Reopening the region replays what the WAL holds.
     private func stopWritesAfterWALFailure(_ error: Error, sequenceId: UInt64) {
         mvcc.freeze(below: sequenceId)
-        if !writesStopped.exchange(true, ordering: .acquiringAndReleasing) {
+        if lifecycle.compareExchange(expected: .open, desired: .writesStopped, ordering: .acquiringAndReleasing).exchanged {
             logger.error("region stopped taking writes: the WAL failed after a MemStore insert", metadata: ["region": "\(info.encodedName)", "error": "\(error)"])
         }
     }
 
-    public var isClosed: Bool { closed.load(ordering: .acquiring) }
+    public var isClosed: Bool { lifecycle.load(ordering: .acquiring) == .closed }
 
     /// The split asked for by `StorageEngine.checkSplit` is done or failed: the region may ask again.
     public func splitRequestEnded() { splitRequested.store(false, ordering: .releasing) }
@@ -183,7 +189,7 @@ public final class Region: @unchecked Sendable {
     public func store(named family: [UInt8]) -> Store? { stores.first { $0.family.name == family } }
 
     @inline(__always) func checkOpen() throws {
-        if closed.load(ordering: .relaxed) { throw StorageError(.closed, "region \(info.regionNameAsString) is closed") }
+        if lifecycle.load(ordering: .relaxed) == .closed { throw StorageError(.closed, "region \(info.regionNameAsString) is closed") }
     }
 
     // MARK: - Validation
@@ -224,10 +230,11 @@ public final class Region: @unchecked Sendable {
         requests.count(op)
         try updatesLock.withReadLock {
             try checkOpen()
-            if writesClosed.load(ordering: .relaxed) {
+            switch lifecycle.load(ordering: .relaxed) {
+            case .open: break
+            case .closingWrites, .closed:
                 throw StorageError(.closed, "region \(info.regionNameAsString) is closing")
-            }
-            if writesStopped.load(ordering: .relaxed) {
+            case .writesStopped:
                 throw StorageError(.walFailed, "region \(info.regionNameAsString) takes no more writes after a WAL failure; reopen it to recover from the WAL")
             }
             // As HBase does: append to the WAL, fill the MemStores while the group is written and synced,
