@@ -37,6 +37,11 @@ public final class Connection: Sendable {
 
     static let defaultMaxKeyValueSize = 10 << 20
     static let defaultMaxPerRequestSize = 4 << 20
+    /// `hbase.client.write.buffer`, `hbase.client.scanner.max.result.size` and
+    /// `hbase.client.scanner.timeout.period` when not set, as HBase's client has them.
+    static let defaultWriteBufferSize = 2 << 20
+    static let defaultScannerMaxResultSize = 2 << 20
+    static let defaultScannerTimeoutMs = 60_000
 
     /// Connects to the cluster named by `hbase.zookeeper.quorum` and `zookeeper.znode.parent`.
     public static func connect(_ configuration: BasaltConfiguration = .init(), logger: Logger = Logger(label: "basalt.client")) async throws -> Connection {
@@ -61,10 +66,10 @@ public final class Connection: Sendable {
         self.ownsCoordination = ownsCoordination
         self.logger = logger
         retry = try RetryPolicy(configuration)
-        writeBufferSize = try configuration.int("hbase.client.write.buffer", default: 2 << 20)
+        writeBufferSize = try configuration.int("hbase.client.write.buffer", default: Self.defaultWriteBufferSize)
         scannerCaching = try configuration.int("hbase.client.scanner.caching", default: 0)
-        scannerMaxResultSize = try configuration.int("hbase.client.scanner.max.result.size", default: 2 << 20)
-        scannerTimeoutMs = try configuration.int("hbase.client.scanner.timeout.period", default: 60_000)
+        scannerMaxResultSize = try configuration.int("hbase.client.scanner.max.result.size", default: Self.defaultScannerMaxResultSize)
+        scannerTimeoutMs = try configuration.int("hbase.client.scanner.timeout.period", default: Self.defaultScannerTimeoutMs)
         maxKeyValueSize = try configuration.int("hbase.client.keyvalue.maxsize", default: Self.defaultMaxKeyValueSize)
         maxPerRequestSize = max(1, try configuration.int("hbase.client.max.perrequest.heapsize", default: Self.defaultMaxPerRequestSize))
         limits = try RPCLimits(configuration)

@@ -9,13 +9,18 @@ public struct RetryPolicy: Sendable, Hashable {
     public var retries: Int
     public var pauseMs: Int64
 
-    public init(retries: Int = 15, pauseMs: Int64 = 100) {
+    /// `hbase.client.retries.number` and `hbase.client.pause` (ms) when not set.
+    public static let defaultRetries = 15
+    public static let defaultPauseMs: Int64 = 100
+
+    public init(retries: Int = Self.defaultRetries, pauseMs: Int64 = Self.defaultPauseMs) {
         self.retries = max(1, retries)
         self.pauseMs = max(1, pauseMs)
     }
 
     public init(_ conf: BasaltConfiguration) throws {
-        self.init(retries: try conf.int("hbase.client.retries.number", default: 15), pauseMs: Int64(try conf.int("hbase.client.pause", default: 100)))
+        self.init(retries: try conf.int("hbase.client.retries.number", default: Self.defaultRetries),
+                  pauseMs: Int64(try conf.int("hbase.client.pause", default: Int(Self.defaultPauseMs))))
     }
 
     /// The sleep before retry number `attempt` (1-based).

@@ -16,6 +16,10 @@ public struct MasterInfo: InfoSource {
 
     public var processName: String { "Master" }
 
+    /// `ritCountOverThreshold` counts regions in transition longer than this (HBase's
+    /// `hbase.metrics.rit.stuck.warning.threshold`, 60 s).
+    static let ritThresholdMs = 60_000
+
     public func statusPage() async -> String {
         MasterPage.render(await master.status())
     }
@@ -40,7 +44,7 @@ public struct MasterInfo: InfoSource {
         let now = Date()
         let servers = s.liveServers.count
         let oldest = s.transitions.compactMap(\.since).min().map { Int(now.timeIntervalSince($0) * 1000) } ?? 0
-        let threshold = 60_000
+        let threshold = Self.ritThresholdMs
         let over = s.transitions.filter { t in t.since.map { now.timeIntervalSince($0) * 1000 > Double(threshold) } ?? true }.count
         return [
             JMXBean(name: "Hadoop:service=HBase,name=Master,sub=Server", attributes: [

@@ -32,7 +32,7 @@ public struct RegionServerInfo: InfoSource {
             ("hbase.regionserver.port", String(c.port)),
             ("hbase.rootdir", c.root),
             ("hbase.regionserver.handler.count", String(c.handlers)),
-            ("hbase.client.scanner.timeout.period", String(c.scannerLease.components.seconds * 1000)),
+            ("hbase.client.scanner.timeout.period", String(c.scannerLease.inMilliseconds)),
             ("hbase.hregion.memstore.flush.size", String(c.engine.flush.flushSize)),
             ("hbase.hregion.memstore.block.multiplier", String(c.engine.flush.blockMultiplier)),
             ("hbase.regionserver.maxlogs", String(c.engine.flush.maxLogs)),

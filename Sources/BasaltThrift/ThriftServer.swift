@@ -47,12 +47,12 @@ public final class ThriftServer: Sendable {
         public init(_ conf: BasaltConfiguration, defaultHost: String) throws {
             self.init()
             host = conf.string("hbase.regionserver.thrift.ipaddress", default: defaultHost)
-            port = try conf.int("hbase.regionserver.thrift.port", default: 9090)
-            maxFrameBytes = try conf.int("hbase.regionserver.thrift.framed.max_frame_size_in_mb", default: 2) << 20
-            maxMessageBytes = try conf.int("basalt.thrift.max.message.size.in.mb", default: 64) << 20
-            let idle = try conf.int("hbase.thrift.server.socket.read.timeout", default: 0)
+            port = try conf.int("hbase.regionserver.thrift.port", default: port)
+            maxFrameBytes = try conf.int("hbase.regionserver.thrift.framed.max_frame_size_in_mb", default: maxFrameBytes >> 20) << 20
+            maxMessageBytes = try conf.int("basalt.thrift.max.message.size.in.mb", default: maxMessageBytes >> 20) << 20
+            let idle = try conf.int("hbase.thrift.server.socket.read.timeout", default: Int(idleTimeout?.inMilliseconds ?? 0))
             idleTimeout = idle > 0 ? .milliseconds(idle) : nil
-            scannerTimeout = .milliseconds(max(1, try conf.int("hbase.thrift.scanner.timeout", default: 60_000)))
+            scannerTimeout = .milliseconds(max(1, try conf.int("hbase.thrift.scanner.timeout", default: Int(scannerTimeout.inMilliseconds))))
             guard (0...65_535).contains(port), maxFrameBytes > 0, maxMessageBytes > 0 else {
                 throw ThriftError.illegalArgument("the Thrift gateway's port and size limits must be positive (port \(port))")
             }
