@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "BasaltThrift", targets: ["BasaltThrift"]),
         .library(name: "BasaltInfo", targets: ["BasaltInfo"]),
         .library(name: "BasaltSettings", targets: ["BasaltSettings"]),
+        .library(name: "BasaltMeta", targets: ["BasaltMeta"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -65,6 +66,7 @@ let package = Package(
             ],
             exclude: ["Generated/README.md"]
         ),
+        .target(name: "BasaltMeta", dependencies: ["BasaltCore", "BasaltProtocol"]),
         .target(
             name: "BasaltServer",
             dependencies: [
@@ -73,6 +75,7 @@ let package = Package(
                 "BasaltSettings",
                 "BasaltCoordination",
                 "BasaltProtocol",
+                "BasaltMeta",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -97,18 +100,19 @@ let package = Package(
                 "BasaltCore",
                 "BasaltCoordination",
                 "BasaltProtocol",
+                "BasaltMeta",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "BasaltShell",
-            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltClient"]
+            dependencies: ["BasaltCore", "BasaltMeta", "BasaltClient"]
         ),
         .target(
             name: "BasaltThrift",
             dependencies: [
                 "BasaltCore",
-                "BasaltProtocol",
+                "BasaltMeta",
                 "BasaltClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -126,6 +130,7 @@ let package = Package(
                 "BasaltStorage",
                 "BasaltCoordination",
                 "BasaltProtocol",
+                "BasaltMeta",
                 "BasaltServer",
                 "BasaltClient",
                 "BasaltShell",
@@ -153,14 +158,14 @@ let package = Package(
         .testTarget(
             name: "BasaltServerTests",
             dependencies: [
-                "BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltServer", "BasaltTestSupport",
+                "BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltMeta", "BasaltServer", "BasaltTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "BasaltClientTests",
-            dependencies: ["BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
+            dependencies: ["BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltMeta", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
         ),
         .testTarget(
             name: "BasaltShellTests",
@@ -176,7 +181,7 @@ let package = Package(
             name: "BasaltInfoTests",
             dependencies: ["BasaltCore", "BasaltServer", "BasaltClient", "BasaltInfo", "BasaltTestSupport"]
         ),
-        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltProtocol", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltCLITests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltProtocol", "BasaltMeta", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import BasaltCoordination
 import BasaltCore
+import BasaltMeta
 import BasaltProtocol
 import Foundation
 import Logging

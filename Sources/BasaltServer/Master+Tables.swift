@@ -1,4 +1,5 @@
 import BasaltCore
+import BasaltMeta
 import BasaltProtocol
 import Foundation
 

@@ -1,5 +1,5 @@
 import BasaltCore
-import BasaltProtocol
+import BasaltMeta
 
 /// How `scan 'hbase:meta'` shows a cell, as HBase's shell does: region infos (`info:regioninfo`, the
 /// split daughters and merge parents) decoded to `{ENCODED => ..., NAME => '...', STARTKEY => '...',
@@ -20,10 +20,10 @@ enum MetaCells {
 
     /// A region info as HBase's `RegionInfo.toString` shows it, or nil when the bytes do not decode.
     static func regionInfo(_ bytes: [UInt8]) -> String? {
-        guard let proto = try? PBUFCodec.decode(Basalt_RegionInfo.self, from: bytes), let info = try? proto.toRegionInfo() else { return nil }
+        guard let (info, offline, split) = MetaRow.regionInfo(fromCell: bytes) else { return nil }
         var text = String(info.description.dropLast())
-        if proto.offline { text += ", OFFLINE => true" }
-        if proto.split { text += ", SPLIT => true" }
+        if offline { text += ", OFFLINE => true" }
+        if split { text += ", SPLIT => true" }
         return text + "}"
     }
 }

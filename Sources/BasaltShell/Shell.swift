@@ -1,6 +1,5 @@
 import BasaltClient
 import BasaltCore
-import BasaltProtocol
 import Foundation
 
 /// The HBase shell's evaluator: runs commands written in its syntax against a cluster through one

@@ -1,6 +1,6 @@
 import BasaltClient
 import BasaltCore
-import BasaltProtocol
+import BasaltMeta
 
 /// Table administration and cluster information: `getTableNames`, `createTable`, `deleteTable`,
 /// `enableTable`, `disableTable`, `isTableEnabled`, `compact`, `majorCompact`, `getColumnDescriptors`,

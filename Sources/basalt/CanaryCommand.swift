@@ -1,6 +1,7 @@
 import ArgumentParser
 import BasaltClient
 import BasaltCore
+import BasaltMeta
 import BasaltProtocol
 import Foundation
 import Logging

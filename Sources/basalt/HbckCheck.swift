@@ -1,5 +1,6 @@
 import BasaltClient
 import BasaltCore
+import BasaltMeta
 import BasaltProtocol
 import BasaltServer
 import BasaltStorage

@@ -1,4 +1,5 @@
 import BasaltCore
+import BasaltProtocol
 import Foundation
 
 /// The rows of `hbase:meta`, as HBase lays them out. A region's row is keyed by its region name and holds,
@@ -164,50 +165,11 @@ public enum MetaRow {
     public static func tableStart(_ table: TableName) -> [UInt8] {
         table.nameBytes + Bytes.of(",,")
     }
-}
 
-extension Basalt_RegionState.State {
-    /// The wire's number for a meta state.
-    public init(_ state: RegionState) {
-        self = switch state {
-        case .offline: .offline
-        case .pendingOpen: .pendingOpen
-        case .opening: .opening
-        case .open: .open
-        case .pendingClose: .pendingClose
-        case .closing: .closing
-        case .closed: .closed
-        case .splitting: .splitting
-        case .split: .split
-        case .failedOpen: .failedOpen
-        case .failedClose: .failedClose
-        case .merging: .merging
-        case .merged: .merged
-        case .splittingNew: .splittingNew
-        case .mergingNew: .mergingNew
-        case .abnormallyClosed: .abnormallyClosed
-        }
-    }
-
-    /// The meta state a wire number stands for (OFFLINE for one this build does not know).
-    public var regionState: RegionState {
-        switch self {
-        case .offline, .UNRECOGNIZED: .offline
-        case .pendingOpen: .pendingOpen
-        case .opening: .opening
-        case .open: .open
-        case .pendingClose: .pendingClose
-        case .closing: .closing
-        case .closed: .closed
-        case .splitting: .splitting
-        case .split: .split
-        case .failedOpen: .failedOpen
-        case .failedClose: .failedClose
-        case .merging: .merging
-        case .merged: .merged
-        case .splittingNew: .splittingNew
-        case .mergingNew: .mergingNew
-        case .abnormallyClosed: .abnormallyClosed
-        }
+    /// A region info cell's value (`info:regioninfo`, a split daughter, a merge parent) with its offline
+    /// and split flags; nil when the bytes do not decode.
+    public static func regionInfo(fromCell bytes: [UInt8]) -> (region: RegionInfo, offline: Bool, split: Bool)? {
+        guard let proto = try? PBUFCodec.decode(Basalt_RegionInfo.self, from: bytes), let info = try? proto.toRegionInfo() else { return nil }
+        return (info, proto.offline, proto.split)
     }
 }
