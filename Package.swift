@@ -21,7 +21,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
@@ -34,7 +33,6 @@ let package = Package(
             name: "BasaltCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -42,7 +40,6 @@ let package = Package(
             dependencies: [
                 "BasaltCore",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(name: "BasaltSettings", dependencies: ["BasaltCore", "BasaltStorage"]),
@@ -121,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "BasaltTestSupport",
-            dependencies: ["BasaltCore", "BasaltStorage", "BasaltCoordination", "BasaltServer", "BasaltClient"]
+            dependencies: ["BasaltCore", "BasaltStorage", "BasaltServer", "BasaltClient"]
         ),
         .executableTarget(
             name: "basalt",
@@ -165,17 +162,16 @@ let package = Package(
         ),
         .testTarget(
             name: "BasaltClientTests",
-            dependencies: ["BasaltCore", "BasaltCoordination", "BasaltProtocol", "BasaltMeta", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
+            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltMeta", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
         ),
         .testTarget(
             name: "BasaltShellTests",
-            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltClient", "BasaltShell", "BasaltTestSupport"],
+            dependencies: ["BasaltCore", "BasaltClient", "BasaltShell", "BasaltTestSupport"],
             exclude: ["Scripts"]
         ),
         .testTarget(
             name: "BasaltThriftTests",
-            dependencies: ["BasaltCore", "BasaltClient", "BasaltThrift", "BasaltTestSupport",
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: ["BasaltCore", "BasaltClient", "BasaltThrift", "BasaltTestSupport"]
         ),
         .testTarget(
             name: "BasaltInfoTests",
