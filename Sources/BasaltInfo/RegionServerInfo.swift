@@ -43,7 +43,6 @@ public struct RegionServerInfo: InfoSource {
 
     public func jmxBeans() async -> [JMXBean] {
         let status = server.status()
-        let samples = PrometheusSamples(server.metrics.scrape(status))
         var attributes: [(String, JMXValue)] = [
             ("tag.serverName", .string(status?.serverName ?? "")),
             ("tag.zookeeperQuorum", .string(quorum)),
@@ -52,7 +51,7 @@ public struct RegionServerInfo: InfoSource {
         ]
         var reads = 0, writes = 0
         for kind in RequestKind.allCases {
-            let h = samples.histogram(RegionServerMetrics.requestHistogram, ["kind": kind.rawValue])
+            let h = server.metrics.histogram(kind).summary()
             if kind.isRead { reads += h.count } else { writes += h.count }
             attributes += [
                 ("\(kind.jmxName)_num_ops", .int(h.count)), ("\(kind.jmxName)_mean", .double(h.meanMs)),

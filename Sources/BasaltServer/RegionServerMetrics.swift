@@ -3,14 +3,18 @@ import CoreMetrics
 import Prometheus
 import Synchronization
 
-/// A region server's metrics, on swift-metrics and exported by swift-prometheus from a registry of its
-/// own (several servers share a process in tests): request latency histograms by kind, recorded on the
-/// request path, and the engine's figures (MemStore, store files, block cache, WAL, flushes, compactions,
-/// regions, scanners), read from a `RegionServerStatus` each time the metrics are scraped.
+/// A region server's metrics, on swift-metrics, with a registry of its own (several servers share a
+/// process in tests): request latency histograms by kind, recorded on the request path as two relaxed
+/// atomic adds (`AtomicLatencyHistogram`), and the engine's figures (MemStore, store files, block cache,
+/// WAL, flushes, compactions, regions, scanners), read from a `RegionServerStatus` each time the metrics are
+/// scraped and exported by swift-prometheus.
 package final class RegionServerMetrics: Sendable {
     package let registry = PrometheusCollectorRegistry()
     private let timers: [CoreMetrics.Timer]
     private let walSync: CoreMetrics.Timer
+    /// The histograms behind `timers` (by `RequestKind` order) and `walSync`.
+    package let requestHistograms: [AtomicLatencyHistogram]
+    package let walSyncHistogram: AtomicLatencyHistogram
 
     /// Counters copied from the engine's own totals, and per-region gauges, guarded by one lock.
     private struct Mirror: Sendable {
@@ -28,21 +32,21 @@ package final class RegionServerMetrics: Sendable {
     ]
     package static let requestHistogram = "basalt_regionserver_request_duration_seconds"
 
+    package static let walSyncHistogramName = "basalt_regionserver_wal_sync_duration_seconds"
+
     package init() {
-        let registry = self.registry
-        timers = RequestKind.allCases.map { kind in
-            let histogram = registry.makeDurationHistogram(
-                descriptor: MetricNameDescriptor(metricName: Self.requestHistogram, unitName: "", helpText: "Client requests served, by kind, and how long each took on the server."),
-                labels: [("kind", kind.rawValue)], buckets: Self.latencyBuckets)
-            return CoreMetrics.Timer(label: Self.requestHistogram, dimensions: [("kind", kind.rawValue)], handler: histogram)
+        requestHistograms = RequestKind.allCases.map { _ in AtomicLatencyHistogram(bounds: Self.latencyBuckets) }
+        timers = zip(RequestKind.allCases, requestHistograms).map { kind, h in
+            CoreMetrics.Timer(label: Self.requestHistogram, dimensions: [("kind", kind.rawValue)], handler: h)
         }
-        let sync = registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "basalt_regionserver_wal_sync_duration_seconds", unitName: "", helpText: "WAL group syncs and how long each took."),
-            labels: [], buckets: Self.latencyBuckets)
-        walSync = CoreMetrics.Timer(label: "basalt_regionserver_wal_sync_duration_seconds", dimensions: [], handler: sync)
+        walSyncHistogram = AtomicLatencyHistogram(bounds: Self.latencyBuckets)
+        walSync = CoreMetrics.Timer(label: Self.walSyncHistogramName, dimensions: [], handler: walSyncHistogram)
     }
 
-    /// Records one request of `kind` that started at `start` (the hot path: one histogram update).
+    /// The request histogram of one kind.
+    package func histogram(_ kind: RequestKind) -> AtomicLatencyHistogram { requestHistograms[Self.index(kind)] }
+
+    /// Records one request of `kind` that started at `start` (the hot path: two relaxed atomic adds).
     @inline(__always)
     package func record(_ kind: RequestKind, since start: ContinuousClock.Instant) {
         let d = ContinuousClock.now - start
@@ -70,7 +74,16 @@ package final class RegionServerMetrics: Sendable {
     /// The Prometheus text of every metric, with the engine's figures taken from `status` first.
     package func scrape(_ status: RegionServerStatus?) -> String {
         if let status { refresh(status) }
-        return registry.emitToString()
+        var out = registry.emitToString()
+        out += "# HELP \(Self.requestHistogram) Client requests served, by kind, and how long each took on the server.\n"
+        out += "# TYPE \(Self.requestHistogram) histogram\n"
+        for kind in RequestKind.allCases {
+            histogram(kind).render(name: Self.requestHistogram, labels: [("kind", kind.rawValue)], into: &out)
+        }
+        out += "# HELP \(Self.walSyncHistogramName) WAL group syncs and how long each took.\n"
+        out += "# TYPE \(Self.walSyncHistogramName) histogram\n"
+        walSyncHistogram.render(name: Self.walSyncHistogramName, labels: [], into: &out)
+        return out
     }
 
     private func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = []) -> Prometheus.Gauge {
