@@ -76,7 +76,7 @@ public final class Region: @unchecked Sendable {
     /// Requests served by operation (gets, scanner opens, write batches), for `list_regions`, `status`
     /// and the metrics.
     let requests = RegionRequestCounts()
-    /// Serialises flushes (and a compaction's swap) of this region.
+    /// Serialises flushes of this region (a compaction swaps its files under `Store.lock` alone).
     let flushLock = Lock()
     /// A snapshot whose flush has not completed yet: its sequence id and accounted bytes. Under `flushLock`.
     var pendingFlush: (sequenceId: UInt64, accounted: Int, oldestEdit: Int64)?
