@@ -183,21 +183,7 @@ extension HBaseMasterService {
     /// Each live server's own report (memory, requests), asked for at once; a server that does not answer
     /// within two seconds is left without one.
     func serverReports(_ live: [ServerName]) async -> [ServerName: Basalt_GetServerInfoResponse] {
-        let connections = master.connections
-        return await withTaskGroup(of: (ServerName, Basalt_GetServerInfoResponse)?.self) { group in
-            for server in live {
-                group.addTask {
-                    let connection = try? await connections.connection(server, .basaltAdmin)
-                    let report = try? await connection?.call(
-                        BasaltAdminServiceMethod.getServerInfo.rawValue, Basalt_GetServerInfoRequest(),
-                        returning: Basalt_GetServerInfoResponse.self, timeout: .seconds(2))
-                    return report.map { (server, $0) }
-                }
-            }
-            var out: [ServerName: Basalt_GetServerInfoResponse] = [:]
-            for await case let (server, report)? in group { out[server] = report }
-            return out
-        }
+        await master.askEach(live, BasaltAdminServiceMethod.getServerInfo, Basalt_GetServerInfoRequest(), returning: Basalt_GetServerInfoResponse.self)
     }
 
     /// The cluster as HBase's `ClusterStatus` describes it.

@@ -2,6 +2,7 @@ import BasaltCore
 import BasaltMeta
 import BasaltProtocol
 import Foundation
+import SwiftProtobuf
 
 /// What the master's status page, `/jmx` and `/prometheus` show, gathered at one moment from meta, the
 /// coordination service and the live region servers' own reports.
@@ -170,19 +171,26 @@ extension Master {
     /// Each live server's regions with their loads, asked for at once; a server that does not answer within
     /// two seconds is left out.
     func regionReports(_ live: [ServerName]) async -> [ServerName: [Basalt_RegionLoad]] {
+        await askEach(live, BasaltAdminServiceMethod.getOnlineRegions, Basalt_GetOnlineRegionsRequest(), returning: Basalt_GetOnlineRegionsResponse.self)
+            .mapValues(\.regions)
+    }
+
+    /// Calls one `BasaltAdminService` method on every server in `live` at once; a server that does not
+    /// answer within two seconds is left out of the result.
+    func askEach<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ live: [ServerName], _ method: BasaltAdminServiceMethod, _ request: Request, returning: Response.Type
+    ) async -> [ServerName: Response] {
         let connections = self.connections
-        return await withTaskGroup(of: (ServerName, [Basalt_RegionLoad])?.self) { group in
+        return await withTaskGroup(of: (ServerName, Response)?.self) { group in
             for server in live {
                 group.addTask {
                     let connection = try? await connections.connection(server, .basaltAdmin)
-                    let report = try? await connection?.call(
-                        BasaltAdminServiceMethod.getOnlineRegions.rawValue, Basalt_GetOnlineRegionsRequest(),
-                        returning: Basalt_GetOnlineRegionsResponse.self, timeout: .seconds(2))
-                    return report.map { (server, $0.regions) }
+                    let answer = try? await connection?.call(method.rawValue, request, returning: Response.self, timeout: .seconds(2))
+                    return answer.map { (server, $0) }
                 }
             }
-            var out: [ServerName: [Basalt_RegionLoad]] = [:]
-            for await case let (server, loads)? in group { out[server] = loads }
+            var out: [ServerName: Response] = [:]
+            for await case let (server, answer)? in group { out[server] = answer }
             return out
         }
     }

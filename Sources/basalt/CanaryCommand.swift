@@ -33,11 +33,7 @@ struct CanaryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .error
-            return h
-        }
+        ClientLogging.bootstrapErrorsOnly()
         var configuration = try conf.load()
         if configuration["hbase.client.retries.number"] == nil { configuration["hbase.client.retries.number"] = "\(Self.defaultRetries)" }
         if configuration["hbase.client.pause"] == nil { configuration["hbase.client.pause"] = "\(Self.defaultPauseMs)" }

@@ -16,11 +16,7 @@ struct HbckCommand: AsyncParsableCommand {
 
     /// Logs errors only and connects with the options given.
     static func connect(_ conf: ConfigurationOptions) async throws -> Connection {
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .error
-            return h
-        }
+        ClientLogging.bootstrapErrorsOnly()
         return try await Connection.connect(try conf.load())
     }
 }

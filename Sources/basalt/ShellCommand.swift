@@ -24,11 +24,7 @@ struct ShellCommand: AsyncParsableCommand {
     @OptionGroup var conf: ConfigurationOptions
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .error
-            return h
-        }
+        ClientLogging.bootstrapErrorsOnly()
         let configuration = try conf.load()
         let connection: Connection
         do {

@@ -16,11 +16,7 @@ extension BenchCommand {
         @Flag(help: "One JSON object per run on stdout.") var json = false
 
         func run() async throws {
-            LoggingSystem.bootstrap { label in
-                var h = StreamLogHandler.standardError(label: label)
-                h.logLevel = .error
-                return h
-            }
+            ClientLogging.bootstrapErrorsOnly()
             guard let exe = Bundle.main.executablePath else { throw ValidationError("cannot find this executable's path") }
             for run in 1...max(1, runs) {
                 let process = Process()
