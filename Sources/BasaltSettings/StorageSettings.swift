@@ -97,7 +97,7 @@ public enum StorageSettings {
     }
 
     /// The fence command, or nil when `basalt.fs.fence.command` is not set (no fencing).
-    public static func fence(_ conf: BasaltConfiguration) throws -> FenceCommand? {
+    package static func fence(_ conf: BasaltConfiguration) throws -> FenceCommand? {
         guard let text = conf[FenceCommand.commandKey], !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         let ms = try conf.int(FenceCommand.timeoutKey, default: Int(FenceCommand.defaultTimeout.inMilliseconds))
         guard ms > 0 else { throw StorageError(.invalidArgument, "\(FenceCommand.timeoutKey) must be positive, not \(ms)") }

@@ -1,11 +1,11 @@
 /// Anything the cache can hold: immutable, shareable, knows its memory footprint.
-public protocol CacheableBlock: AnyObject, Sendable { var heapSize: Int { get } }
+package protocol CacheableBlock: AnyObject, Sendable { var heapSize: Int { get } }
 
 /// Identifies one block: the file it was read from and where in that file it starts.
-public struct BlockCacheKey: Hashable, Sendable {
-    public let fileId: UInt64   // unique per open HFile
-    public let offset: Int64    // block offset in the file
-    public init(fileId: UInt64, offset: Int64) {
+package struct BlockCacheKey: Hashable, Sendable {
+    package let fileId: UInt64   // unique per open HFile
+    package let offset: Int64    // block offset in the file
+    package init(fileId: UInt64, offset: Int64) {
         self.fileId = fileId
         self.offset = offset
     }
@@ -17,30 +17,30 @@ public struct BlockCacheKey: Hashable, Sendable {
 /// again after insertion moves to `multi`. Eviction drains `single` first for as long as it
 /// holds more than a quarter of the shard, so a long one-pass scan recycles its own blocks
 /// instead of pushing out blocks that have proven to be reused.
-public final class BlockCache: @unchecked Sendable {
-    public struct Statistics: Sendable, Equatable {
-        public var hits: Int
-        public var misses: Int
-        public var evictions: Int
-        public var size: Int      // bytes held (sum of heapSize of cached blocks)
-        public var count: Int     // blocks held
-        public var capacity: Int
+package final class BlockCache: @unchecked Sendable {
+    package struct Statistics: Sendable, Equatable {
+        package var hits: Int
+        package var misses: Int
+        package var evictions: Int
+        package var size: Int      // bytes held (sum of heapSize of cached blocks)
+        package var count: Int     // blocks held
+        package var capacity: Int
         /// Fraction of lookups that found their block; 0 before any lookup.
-        public var hitRatio: Double {
+        package var hitRatio: Double {
             let total = hits + misses
             return total == 0 ? 0 : Double(hits) / Double(total)
         }
     }
 
     /// Total capacity in bytes over all shards.
-    public let capacity: Int
+    package let capacity: Int
     private let shards: [Shard]
 
     /// - Parameters:
     ///   - capacity: the byte budget; 0 (or less) caches nothing.
     ///   - shards: how many independently locked partitions to use (at least 1). The budget is
     ///     split evenly, so a block must fit in `capacity / shards` bytes to be cached.
-    public init(capacity: Int, shards: Int = 16) {
+    package init(capacity: Int, shards: Int = 16) {
         let total = max(capacity, 0)
         let n = max(shards, 1)
         self.capacity = total
@@ -49,12 +49,12 @@ public final class BlockCache: @unchecked Sendable {
     }
 
     /// Looks a block up; counts a hit or a miss. A hit on a block seen once promotes it to the multi-access segment.
-    public func get(_ key: BlockCacheKey) -> (any CacheableBlock)? {
+    package func get(_ key: BlockCacheKey) -> (any CacheableBlock)? {
         shard(for: key).withLock { $0.get(key) }
     }
 
     /// Adds a block (replacing none if the key is already cached: keep the existing one). Evicts to stay within capacity. Blocks larger than a shard's capacity are not cached.
-    public func put(_ key: BlockCacheKey, _ block: any CacheableBlock) {
+    package func put(_ key: BlockCacheKey, _ block: any CacheableBlock) {
         shard(for: key).withLock { $0.put(key, block) }
     }
 
@@ -70,7 +70,7 @@ public final class BlockCache: @unchecked Sendable {
 
     /// A snapshot summed over the shards (each shard is read under its own lock, so under
     /// concurrent traffic the totals are not one atomic instant).
-    public var statistics: Statistics {
+    package var statistics: Statistics {
         var s = Statistics(hits: 0, misses: 0, evictions: 0, size: 0, count: 0, capacity: capacity)
         for shard in shards {
             shard.withLock { st in
@@ -99,7 +99,7 @@ public final class BlockCache: @unchecked Sendable {
 /// `Synchronization.Mutex`) around its own index and lists. `state` is only touched inside `withLock`,
 /// which is what makes sharing it safe.
 private final class Shard: @unchecked Sendable {
-    private let lock = Lock()
+    private let lock = Lock(rank: .leaf)
     private var state: ShardState
 
     init(capacity: Int) { state = ShardState(capacity: capacity) }
@@ -188,6 +188,7 @@ private struct ShardState {
         let node = BlockNode(key: key, block: block, size: size)
         nodes[key] = node
         single.pushFront(node)
+        assert(single.bytes + multi.bytes <= capacity, "block cache shard over its capacity")
     }
 
     /// Drops one least-recently-used block, preferring `single` while it is over a quarter of

@@ -6,10 +6,10 @@ import BasaltCore
 ///
 /// HFiles keep one per file, over the rows (`ROW`) or over row + qualifier (`ROWCOL`). Immutable once
 /// built or decoded; safe to share across threads.
-public final class BloomFilter: @unchecked Sendable {
+package final class BloomFilter: @unchecked Sendable {
     static let blockBits = 512
     static let blockBytes = 64
-    public static let bitsPerKey = 10
+    package static let bitsPerKey = 10
     static let defaultProbes = 7
 
     let blocks: Int
@@ -17,7 +17,7 @@ public final class BloomFilter: @unchecked Sendable {
     let bits: UnsafeMutableRawPointer
 
     /// An empty filter sized for `expectedKeys` keys.
-    public init(expectedKeys: Int, bitsPerKey: Int = BloomFilter.bitsPerKey) {
+    package init(expectedKeys: Int, bitsPerKey: Int = BloomFilter.bitsPerKey) {
         let totalBits = max(Self.blockBits, expectedKeys * bitsPerKey)
         blocks = (totalBits + Self.blockBits - 1) / Self.blockBits
         probes = Self.defaultProbes
@@ -26,7 +26,7 @@ public final class BloomFilter: @unchecked Sendable {
     }
 
     /// Decodes `serialized` (as written by `serialize()`); nil when it is malformed.
-    public init?(serialized: UnsafeRawBufferPointer) {
+    package init?(serialized: UnsafeRawBufferPointer) {
         guard serialized.count >= 8, let base = serialized.baseAddress else { return nil }
         let p = Int(base.load(as: UInt8.self))
         let n = Int(base.loadUnaligned(fromByteOffset: 4, as: UInt32.self).littleEndian)
@@ -40,10 +40,10 @@ public final class BloomFilter: @unchecked Sendable {
     deinit { bits.deallocate() }
 
     /// Bytes held by the bit array.
-    public var byteCount: Int { blocks * Self.blockBytes }
+    package var byteCount: Int { blocks * Self.blockBytes }
 
     /// `u8 probes | 3 bytes zero | u32 blocks | blocks × 64 bytes of bits`.
-    public func serialize(into w: inout ByteWriter) {
+    package func serialize(into w: inout ByteWriter) {
         w.writeUInt8(UInt8(probes))
         w.writeUInt8(0)
         w.writeUInt16(0)
@@ -58,7 +58,7 @@ public final class BloomFilter: @unchecked Sendable {
         return (bits + block * Self.blockBytes, h, delta)
     }
 
-    public func add(hash: UInt64) {
+    package func add(hash: UInt64) {
         var (b, h, delta) = locate(hash)
         for _ in 0..<probes {
             let bit = Int(h & 511)
@@ -68,7 +68,7 @@ public final class BloomFilter: @unchecked Sendable {
         }
     }
 
-    public func mayContain(hash: UInt64) -> Bool {
+    package func mayContain(hash: UInt64) -> Bool {
         var (b, h, delta) = locate(hash)
         for _ in 0..<probes {
             let bit = Int(h & 511)
@@ -82,7 +82,7 @@ public final class BloomFilter: @unchecked Sendable {
 
     /// A 64-bit hash of bytes (eight bytes at a time, multiply-xorshift mixing), seeded.
     @inline(__always)
-    public static func hash(_ p: UnsafeRawPointer?, _ count: Int, seed: UInt64 = 0) -> UInt64 {
+    package static func hash(_ p: UnsafeRawPointer?, _ count: Int, seed: UInt64 = 0) -> UInt64 {
         var h = seed ^ (UInt64(count) &* 0x9E37_79B9_7F4A_7C15)
         var i = 0
         if let p {

@@ -6,17 +6,17 @@ import Foundation
 /// `ceph tell mds.* client evict id={owner}`, after which the client's writes fail and its `flock`s are
 /// released. The command runs without a shell, its words split on spaces, within `timeout`
 /// (`basalt.fs.fence.timeout.ms`). A value type.
-public struct FenceCommand: Sendable, Equatable {
-    public static let ownerPlaceholder = "{owner}"
-    public static let commandKey = "basalt.fs.fence.command"
-    public static let timeoutKey = "basalt.fs.fence.timeout.ms"
-    public static let defaultTimeout: Duration = .seconds(30)
+package struct FenceCommand: Sendable, Equatable {
+    package static let ownerPlaceholder = "{owner}"
+    package static let commandKey = "basalt.fs.fence.command"
+    package static let timeoutKey = "basalt.fs.fence.timeout.ms"
+    package static let defaultTimeout: Duration = .seconds(30)
 
     /// The program and its arguments; at least one word holds `{owner}`.
-    public let words: [String]
-    public let timeout: Duration
+    package let words: [String]
+    package let timeout: Duration
 
-    public init(words: [String], timeout: Duration = Self.defaultTimeout) throws {
+    package init(words: [String], timeout: Duration = Self.defaultTimeout) throws {
         guard let first = words.first, !first.isEmpty else {
             throw StorageError(.invalidArgument, "\(Self.commandKey) is empty; give a command such as 'ceph tell mds.* client evict id=\(Self.ownerPlaceholder)'")
         }
@@ -29,12 +29,12 @@ public struct FenceCommand: Sendable, Equatable {
 
 
     /// The words with `owner` put in.
-    public func arguments(owner: String) -> [String] {
+    package func arguments(owner: String) -> [String] {
         words.map { $0.replacingOccurrences(of: Self.ownerPlaceholder, with: owner) }
     }
 
     /// Runs the command for `owner`; throws unless it exits 0 within the timeout. Blocking.
-    public func run(owner: String) throws {
+    package func run(owner: String) throws {
         guard !owner.isEmpty, !owner.contains(where: \.isWhitespace) else {
             throw StorageError(.invalidArgument, "storage client identity '\(owner)' is empty or has spaces; it cannot be fenced")
         }

@@ -1,32 +1,32 @@
 import BasaltCore
 
 /// What an HFile says about itself: written in its file-info block, read when it opens. A value type.
-public struct HFileInfo: Sendable, Equatable {
+package struct HFileInfo: Sendable, Equatable {
     /// Key-only encodings (value length 0) of the first and last cell; empty for an empty file.
-    public var firstKey: [UInt8] = []
-    public var lastKey: [UInt8] = []
-    public var maxSequenceId: UInt64 = 0
+    package var firstKey: [UInt8] = []
+    package var lastKey: [UInt8] = []
+    package var maxSequenceId: UInt64 = 0
     /// Timestamps of every cell, delete markers included (`Int64.max`/`min` when empty).
-    public var minTimestamp: Int64 = .max
-    public var maxTimestamp: Int64 = .min
-    public var cellCount: Int = 0
-    public var deleteCount: Int = 0
+    package var minTimestamp: Int64 = .max
+    package var maxTimestamp: Int64 = .min
+    package var cellCount: Int = 0
+    package var deleteCount: Int = 0
     /// Distinct rows.
-    public var rowCount: Int = 0
-    public var bloomType: ColumnFamilyDescriptor.BloomType = .none
-    public var blockSize: Int = 65_536
-    public var createdAt: Int64 = 0
+    package var rowCount: Int = 0
+    package var bloomType: ColumnFamilyDescriptor.BloomType = .none
+    package var blockSize: Int = 65_536
+    package var createdAt: Int64 = 0
     /// Written by a major compaction (no delete markers or surplus versions left).
-    public var majorCompacted = false
+    package var majorCompacted = false
     /// Names of the files this one replaces (a compaction's inputs): a store that finds them still
     /// present on open deletes them.
-    public var compactedFrom: [String] = []
+    package var compactedFrom: [String] = []
     /// Bytes of data blocks (the store's size for compaction selection).
-    public var dataBytes: Int = 0
+    package var dataBytes: Int = 0
     /// How the file's rows sort: its table's order (files written before the field existed are `bytes`).
-    public var rowOrder: RowOrder = .bytes
+    package var rowOrder: RowOrder = .bytes
 
-    public init() {}
+    package init() {}
 
     static let keys = [
         "FIRST_KEY", "LAST_KEY", "MAX_SEQ_ID", "MIN_TIMESTAMP", "MAX_TIMESTAMP", "CELL_COUNT", "DELETE_COUNT",

@@ -7,11 +7,11 @@ import Synchronization
 /// A store holds one reader per file and scanners hold it too. When a compaction replaces the file, the
 /// store calls `markCompactedAway()`; the file is deleted when the last holder lets go, so a scan that
 /// started before the compaction finishes on the files it began with. Safe to share across threads.
-public final class HFileReader: @unchecked Sendable {
-    public let path: String
+package final class HFileReader: @unchecked Sendable {
+    package let path: String
     /// File name inside the family folder.
-    public let name: String
-    public let info: HFileInfo
+    package let name: String
+    package let info: HFileInfo
     let trailer: HFileTrailer
     let fileSystem: any FileSystem
     let file: any ReadableFile
@@ -20,16 +20,16 @@ public final class HFileReader: @unchecked Sendable {
     let fileId: UInt64
     let rootIndex: HFileBlock
     let bloom: BloomFilter?
-    public let fileSize: Int
+    package let fileSize: Int
     /// How the file's rows sort (from its file info).
-    public let order: RowOrder
+    package let order: RowOrder
     private let deleteWhenReleased = Atomic<Bool>(false)
 
     private static let nextFileId = Atomic<UInt64>(1)
 
     /// Opens and checks a file: trailer, file info, root index and bloom filter. A truncated or damaged
     /// file is a `corruptFile` error naming it.
-    public init(fileSystem: any FileSystem, path: String, cache: BlockCache?) throws {
+    package init(fileSystem: any FileSystem, path: String, cache: BlockCache?) throws {
         self.path = path
         self.name = String(path.split(separator: "/").last ?? Substring(path))
         self.fileSystem = fileSystem
@@ -71,7 +71,7 @@ public final class HFileReader: @unchecked Sendable {
     }
 
     /// The file is no longer part of its store: delete it once the last scanner lets go.
-    public func markCompactedAway() { deleteWhenReleased.store(true, ordering: .releasing) }
+    package func markCompactedAway() { deleteWhenReleased.store(true, ordering: .releasing) }
 
     static func readFully(_ file: any ReadableFile, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws {
         var done = 0
@@ -121,7 +121,7 @@ public final class HFileReader: @unchecked Sendable {
     // MARK: filters
 
     /// Whether the file may hold any of `qualifiers` of `row`, or a family delete marker for it.
-    public func mayContain(row: UnsafeRawBufferPointer, qualifiers: Set<[UInt8]>?) -> Bool {
+    package func mayContain(row: UnsafeRawBufferPointer, qualifiers: Set<[UInt8]>?) -> Bool {
         guard let bloom else { return true }
         switch info.bloomType {
         case .row: return bloom.mayContain(hash: BloomFilter.rowHash(row))
@@ -137,7 +137,7 @@ public final class HFileReader: @unchecked Sendable {
     /// Whether the file may hold cells a read over `range` needs. Delete markers above the range still
     /// matter (they hide older cells), so only a file entirely older than the range, or entirely newer
     /// and free of markers, is skipped.
-    public func mayContain(timeRange range: TimeRange) -> Bool {
+    package func mayContain(timeRange range: TimeRange) -> Bool {
         if info.cellCount == 0 { return false }
         if info.maxTimestamp < range.minimum { return false }
         if info.minTimestamp >= range.maximum && info.deleteCount == 0 { return false }
@@ -149,24 +149,24 @@ public final class HFileReader: @unchecked Sendable {
 }
 
 /// What `basalt hfile --print` shows about a file's layout. A value type.
-public struct HFileLayout: Sendable {
-    public var version: UInt32
-    public var fileSize: Int
-    public var dataBlockCount: Int
-    public var dataEnd: Int64
-    public var indexLevels: Int
-    public var rootIndexEntries: Int
-    public var rootIndexOffset: Int64
-    public var rootIndexSize: Int
-    public var bloomOffset: Int64
-    public var bloomBytes: Int
-    public var bloomProbes: Int
-    public var fileInfoOffset: Int64
-    public var fileInfoSize: Int
+package struct HFileLayout: Sendable {
+    package var version: UInt32
+    package var fileSize: Int
+    package var dataBlockCount: Int
+    package var dataEnd: Int64
+    package var indexLevels: Int
+    package var rootIndexEntries: Int
+    package var rootIndexOffset: Int64
+    package var rootIndexSize: Int
+    package var bloomOffset: Int64
+    package var bloomBytes: Int
+    package var bloomProbes: Int
+    package var fileInfoOffset: Int64
+    package var fileInfoSize: Int
 }
 
 extension HFileReader {
-    public var layout: HFileLayout {
+    package var layout: HFileLayout {
         HFileLayout(
             version: trailer.version, fileSize: fileSize, dataBlockCount: trailer.dataBlockCount, dataEnd: trailer.dataEnd,
             indexLevels: trailer.indexLevels, rootIndexEntries: rootIndex.count, rootIndexOffset: trailer.rootIndexOffset,
@@ -175,7 +175,7 @@ extension HFileReader {
     }
 
     /// Calls `body` with every cell in order (blocks are not cached); stops early when it returns false.
-    public func forEachCell(_ body: (Cell) throws -> Bool) throws {
+    package func forEachCell(_ body: (Cell) throws -> Bool) throws {
         let s = scanner(cacheBlocks: false)
         try s.seekToFirst()
         while let c = s.peek {
@@ -187,9 +187,9 @@ extension HFileReader {
 
 extension HFileReader {
     /// The row of the file's first cell (nil for an empty file).
-    public var firstRow: [UInt8]? { Self.row(ofKey: info.firstKey) }
+    package var firstRow: [UInt8]? { Self.row(ofKey: info.firstKey) }
     /// The row of the file's last cell (nil for an empty file).
-    public var lastRow: [UInt8]? { Self.row(ofKey: info.lastKey) }
+    package var lastRow: [UInt8]? { Self.row(ofKey: info.lastKey) }
 
     static func row(ofKey key: [UInt8]) -> [UInt8]? {
         guard key.count >= EncodedCell.headerLength else { return nil }
@@ -198,7 +198,7 @@ extension HFileReader {
 
     /// A row near the middle of the file (HBase's "mid key", a split point): down the index through the
     /// middle entry of each level to a data block, then that block's middle cell. Nil for an empty file.
-    public func midRow() throws -> [UInt8]? {
+    package func midRow() throws -> [UInt8]? {
         guard info.cellCount > 0, rootIndex.count > 0 else { return nil }
         var node = rootIndex
         var level = trailer.indexLevels

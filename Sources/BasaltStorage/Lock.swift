@@ -8,8 +8,11 @@ import Darwin
 /// out under strict concurrency). The state it guards is documented at each use. Safe to share.
 final class Lock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Its place in the lock order, checked in debug builds (`LockOrder`).
+    let rank: LockRank
 
-    init() {
+    init(rank: LockRank) {
+        self.rank = rank
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -21,8 +24,12 @@ final class Lock: @unchecked Sendable {
     }
 
     @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        LockOrder.willAcquire(rank)
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
+        defer {
+            pthread_mutex_unlock(mutex)
+            LockOrder.didRelease(rank)
+        }
         return try body()
     }
 }

@@ -6,68 +6,76 @@ import BasaltCore
 /// one, so writes continue while the snapshot is written out; `clearSnapshot()` drops it afterwards and
 /// its chunks return to the pool. Readers see both. One lock guards every segment's structure; a scanner
 /// takes it only to fetch a batch of cell pointers. Safe to share across threads.
-public final class MemStore: @unchecked Sendable {
+package final class MemStore: @unchecked Sendable {
 
-    public let pool: MemStoreChunkPool
+    package let pool: MemStoreChunkPool
     /// Cells larger than this bypass the chunks (HBase's `hbase.hregion.memstore.mslab.max.allocation`).
-    public let maxAllocation: Int
+    package let maxAllocation: Int
     /// How rows sort (the table's order).
-    public let order: RowOrder
+    package let order: RowOrder
     /// Guards the three fields below and the structure of every segment.
-    let lock = Lock()
-    private var active: MemStoreSegment
-    private var snapshotSegment: MemStoreSegment?
-    private var nextId = 1
+    /// What `lock` guards; the lock also guards the insides of both segments (their skip lists).
+    private struct State {
+        /// Where writes go.
+        var active: MemStoreSegment
+        /// The segment a flush is writing out, if any.
+        var snapshotSegment: MemStoreSegment?
+        /// The id the next active segment gets.
+        var nextId = 1
+    }
 
-    public init(pool: MemStoreChunkPool, maxAllocation: Int = 256 * 1024, order: RowOrder = .bytes) {
+    let lock = Lock(rank: .memStore)
+    private var state: State
+
+    package init(pool: MemStoreChunkPool, maxAllocation: Int = 256 * 1024, order: RowOrder = .bytes) {
         self.pool = pool
         self.maxAllocation = maxAllocation
         self.order = order
-        active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: 0, order: order)
+        state = State(active: MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: 0, order: order))
     }
 
     /// Inserts one cell with the given timestamp (already resolved) and sequence id.
-    public func insert(_ cell: Cell, timestamp: Int64, sequenceId: UInt64) {
-        lock.withLock { active.insert(cell, timestamp: timestamp, sequenceId: sequenceId) }
+    package func insert(_ cell: Cell, timestamp: Int64, sequenceId: UInt64) {
+        lock.withLock { state.active.insert(cell, timestamp: timestamp, sequenceId: sequenceId) }
     }
 
     /// Inserts several cells under one lock acquisition.
-    public func insert(_ cells: ArraySlice<Cell>, timestamp: (Cell) -> Int64, sequenceId: UInt64) {
+    package func insert(_ cells: ArraySlice<Cell>, timestamp: (Cell) -> Int64, sequenceId: UInt64) {
         lock.withLock {
-            for c in cells { active.insert(c, timestamp: timestamp(c), sequenceId: sequenceId) }
+            for c in cells { state.active.insert(c, timestamp: timestamp(c), sequenceId: sequenceId) }
         }
     }
 
     /// Sizes: encoded bytes of cells (data) and memory held (heap), active and snapshot together.
-    public var dataSize: Int { lock.withLock { active.dataSize + (snapshotSegment?.dataSize ?? 0) } }
-    public var heapSize: Int { lock.withLock { active.heapSize + (snapshotSegment?.heapSize ?? 0) } }
-    public var cellCount: Int { lock.withLock { active.cellCount + (snapshotSegment?.cellCount ?? 0) } }
-    public var activeDataSize: Int { lock.withLock { active.dataSize } }
-    public var snapshotDataSize: Int { lock.withLock { snapshotSegment?.dataSize ?? 0 } }
-    public var snapshotCellCount: Int { lock.withLock { snapshotSegment?.cellCount ?? 0 } }
+    package var dataSize: Int { lock.withLock { state.active.dataSize + (state.snapshotSegment?.dataSize ?? 0) } }
+    package var heapSize: Int { lock.withLock { state.active.heapSize + (state.snapshotSegment?.heapSize ?? 0) } }
+    package var cellCount: Int { lock.withLock { state.active.cellCount + (state.snapshotSegment?.cellCount ?? 0) } }
+    package var activeDataSize: Int { lock.withLock { state.active.dataSize } }
+    package var snapshotDataSize: Int { lock.withLock { state.snapshotSegment?.dataSize ?? 0 } }
+    package var snapshotCellCount: Int { lock.withLock { state.snapshotSegment?.cellCount ?? 0 } }
 
     /// Freezes the active segment for a flush. Returns false (and changes nothing) when a snapshot is
     /// already waiting or the active segment is empty.
     @discardableResult
-    public func snapshot() -> Bool {
+    package func snapshot() -> Bool {
         lock.withLock {
-            guard snapshotSegment == nil, !active.isEmpty else { return false }
-            snapshotSegment = active
-            active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: nextId, order: order)
-            nextId += 1
+            guard state.snapshotSegment == nil, !state.active.isEmpty else { return false }
+            state.snapshotSegment = state.active
+            state.active = MemStoreSegment(pool: pool, maxAllocation: maxAllocation, id: state.nextId, order: order)
+            state.nextId += 1
             return true
         }
     }
 
     /// Drops the snapshot once it is flushed. Its memory is released when the last scanner lets go.
-    public func clearSnapshot() {
-        lock.withLock { snapshotSegment = nil }
+    package func clearSnapshot() {
+        lock.withLock { state.snapshotSegment = nil }
     }
 
     /// Scanners over the active segment and the snapshot, seeing only cells with sequence id ≤ `readPoint`.
     func scanners(readPoint: UInt64) -> [any KeyValueScanner] {
         // A segment empty now gets nothing this reader may see: later cells are above its read point.
-        let (active, snap) = lock.withLock { (self.active.isEmpty ? nil : self.active, snapshotSegment) }
+        let (active, snap) = lock.withLock { (state.active.isEmpty ? nil : state.active, state.snapshotSegment) }
         var out: [any KeyValueScanner] = []
         if let active { out.append(SegmentScanner(memStore: self, segment: active, readPoint: readPoint)) }
         if let snap { out.append(SegmentScanner(memStore: self, segment: snap, readPoint: readPoint)) }
@@ -76,7 +84,7 @@ public final class MemStore: @unchecked Sendable {
 
     /// Every cell of the snapshot in order (for a flush), or nil when there is none.
     func withSnapshotCells<R>(_ body: ([(UnsafeRawPointer, UInt64)]) throws -> R) rethrows -> R? {
-        guard let snap = lock.withLock({ snapshotSegment }) else { return nil }
+        guard let snap = lock.withLock({ state.snapshotSegment }) else { return nil }
         var cells: [(UnsafeRawPointer, UInt64)] = []
         lock.withLock {
             cells.reserveCapacity(snap.cellCount)

@@ -5,15 +5,15 @@ import Synchronization
 /// writing reuses the same memory instead of asking the allocator again and again.
 ///
 /// Shared by every MemStore of one owner; safe to share across threads.
-public final class MemStoreChunkPool: Sendable {
+package final class MemStoreChunkPool: Sendable {
     struct Pointers: @unchecked Sendable { var free: [UnsafeMutableRawPointer] = []; var live = 0 }
 
-    public let chunkSize: Int
+    package let chunkSize: Int
     /// Chunks kept for reuse at most; more are freed.
-    public let maxPooled: Int
+    package let maxPooled: Int
     private let state = Mutex(Pointers())
 
-    public init(chunkSize: Int = 2 * 1024 * 1024, maxPooled: Int = 256) {
+    package init(chunkSize: Int = 2 * 1024 * 1024, maxPooled: Int = 256) {
         self.chunkSize = max(chunkSize, 4096)
         self.maxPooled = maxPooled
     }
@@ -40,5 +40,5 @@ public final class MemStoreChunkPool: Sendable {
     }
 
     /// Chunks in use by segments, and chunks waiting in the pool.
-    public var counts: (live: Int, pooled: Int) { state.withLock { ($0.live, $0.free.count) } }
+    package var counts: (live: Int, pooled: Int) { state.withLock { ($0.live, $0.free.count) } }
 }

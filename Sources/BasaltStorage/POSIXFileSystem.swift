@@ -11,9 +11,14 @@ import Darwin
 /// threads.
 public struct POSIXFileSystem: FileSystem {
     /// How to fence a storage client; nil on a local root (fencing does nothing).
-    public let fenceCommand: FenceCommand?
+    package let fenceCommand: FenceCommand?
 
-    public init(fenceCommand: FenceCommand? = nil) {
+    /// A local folder: no fencing.
+    public init() {
+        self.fenceCommand = nil
+    }
+
+    package init(fenceCommand: FenceCommand?) {
         self.fenceCommand = fenceCommand
     }
 

@@ -8,12 +8,12 @@ extension Region {
     /// MemStore bytes as the flush triggers count them.
     public var memStoreSize: Int { memStoreAccounted.load(ordering: .relaxed) }
     /// Wall-clock ms of the oldest unflushed edit; nil when everything is flushed.
-    public var oldestUnflushedEditTime: Int64? {
+    package var oldestUnflushedEditTime: Int64? {
         let t = oldestUnflushedEdit.load(ordering: .relaxed)
         return t == 0 ? nil : t
     }
     /// The most HFiles any store of the region holds.
-    public var storeFileCountMax: Int { maxStoreFiles.load(ordering: .relaxed) }
+    package var storeFileCountMax: Int { maxStoreFiles.load(ordering: .relaxed) }
     /// Bytes in the region's store files, over all families.
     public var storeFileSize: Int { stores.reduce(0) { $0 + $1.storeFileSize } }
     /// Store files over all families.
@@ -23,7 +23,7 @@ extension Region {
     /// Write batches applied since the region opened.
     public var writeRequestCount: Int { RegionOperation.allCases.filter { !$0.isRead }.reduce(0) { $0 + requestCount($1) } }
     /// Requests of one kind served since the region opened.
-    public func requestCount(_ op: RegionOperation) -> Int { requests.value(op) }
+    package func requestCount(_ op: RegionOperation) -> Int { requests.value(op) }
 
     /// Writes the MemStores to HFiles: snapshot (with writes held off for an instant) → one HFile per
     /// store (temporary name, fsync, rename) → each store swaps its snapshot for the file → the region
@@ -39,8 +39,8 @@ extension Region {
             if lifecycle.load(ordering: .relaxed) == .writesStopped {
                 throw StorageError(.walFailed, "region \(info.regionNameAsString) cannot flush after a WAL failure; reopen it to recover from the WAL")
             }
-            if pendingFlush == nil {
-                pendingFlush = updatesLock.withWriteLock { () -> (UInt64, Int, Int64)? in
+            if flushState.pending == nil {
+                flushState.pending = updatesLock.withWriteLock { () -> (UInt64, Int, Int64)? in
                     var any = false
                     for s in stores where s.memStore.snapshot() { any = true }
                     guard any else { return nil }
@@ -48,7 +48,7 @@ extension Region {
                     return (mvcc.highestIssued, memStoreAccounted.load(ordering: .relaxed), oldest)
                 }
             }
-            guard let p = pendingFlush else { return nil }
+            guard let p = flushState.pending else { return nil }
             let now = clock()
             do {
                 for s in stores where s.memStore.snapshotCellCount > 0 {
@@ -64,7 +64,7 @@ extension Region {
                 logger.error("flush failed", metadata: ["region": "\(info.encodedName)", "error": "\(error)"])
                 throw error
             }
-            pendingFlush = nil
+            flushState.pending = nil
             memStoreAccounted.subtract(p.accounted, ordering: .relaxed)
             flushedSequenceIdStorage.store(p.sequenceId, ordering: .releasing)
             maxStoreFiles.store(stores.map(\.fileCount).max() ?? 0, ordering: .relaxed)
@@ -120,7 +120,7 @@ extension Region {
 
     /// After an open that replayed recovered edits: flushes them into HFiles, then deletes the edits files
     /// (until then they are the only durable copy of those edits).
-    public func persistRecoveredEdits() throws {
+    package func persistRecoveredEdits() throws {
         guard !recoveredEditsFiles.isEmpty, let files else { return }
         _ = try flush()
         for path in recoveredEditsFiles { try files.fileSystem.delete(path) }
@@ -129,7 +129,7 @@ extension Region {
 
     /// Flushes while writes still flow (the bulk of the MemStores), then stops writes and flushes what
     /// arrived meanwhile, then closes: every acknowledged write is in an HFile when this returns.
-    public func flushAndClose() throws {
+    package func flushAndClose() throws {
         if files != nil && lifecycle.load(ordering: .relaxed) != .writesStopped {
             try flush()
             updatesLock.withWriteLock { _ = lifecycle.compareExchange(expected: .open, desired: .closingWrites, ordering: .relaxed) }

@@ -40,7 +40,7 @@ public final class Region: @unchecked Sendable {
     let wal: WAL?
     let mvcc: MVCC
     let rowLocks: RowLocks
-    let updatesLock = ReadWriteLock()
+    let updatesLock = ReadWriteLock(rank: .regionUpdates)
     let clock: @Sendable () -> Int64
     let logger: Logger
     let encodedNameBytes: [UInt8]
@@ -57,10 +57,10 @@ public final class Region: @unchecked Sendable {
     }
     let lifecycle = Atomic<Lifecycle>(.open)
     /// Where the region's HFiles live; nil for a MemStore-only region (it cannot flush).
-    public let files: RegionFiles?
+    package let files: RegionFiles?
     /// The recovered-edits files (from a dead server's WAL) replayed at open; `persistRecoveredEdits`
     /// flushes them into HFiles and deletes them.
-    public let recoveredEditsFiles: [String]
+    package let recoveredEditsFiles: [String]
     /// The engine that owns this region (memory budget, flush and compaction scheduling), if any.
     weak var host: (any RegionHost)?
     /// Bytes the MemStores hold, as the flush triggers count them (cell bytes plus index overhead).
@@ -77,20 +77,24 @@ public final class Region: @unchecked Sendable {
     /// and the metrics.
     let requests = RegionRequestCounts()
     /// Serialises flushes of this region (a compaction swaps its files under `Store.lock` alone).
-    let flushLock = Lock()
-    /// A snapshot whose flush has not completed yet: its sequence id and accounted bytes. Under `flushLock`.
-    var pendingFlush: (sequenceId: UInt64, accounted: Int, oldestEdit: Int64)?
+    let flushLock = Lock(rank: .regionFlush)
+    /// What `flushLock` guards.
+    struct FlushState {
+        /// A snapshot whose flush has not completed yet: its sequence id, accounted bytes and oldest edit.
+        var pending: (sequenceId: UInt64, accounted: Int, oldestEdit: Int64)?
+    }
+    var flushState = FlushState()
     /// The sequence id up to which every edit is in HFiles.
     let flushedSequenceIdStorage = Atomic<UInt64>(0)
     /// Waits of writers for a flush or compaction of this region.
-    let resourceCondition = NSCondition()
+    let resourceCondition = RankedCondition(rank: .regionResource)
 
     /// The server's wall clock in ms.
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Opens a region: opens its stores' HFiles (when it has `files`) and replays its WAL entries above
     /// what each store already holds on disk (and above `flushedSequenceId`).
-    public init(
+    package init(
         info: RegionInfo, descriptor: TableDescriptor, wal: WAL?, pool: MemStoreChunkPool,
         configuration: Configuration = .init(), flushedSequenceId: UInt64 = 0, files: RegionFiles? = nil,
         host: (any RegionHost)? = nil,
@@ -176,17 +180,17 @@ public final class Region: @unchecked Sendable {
     public var isClosed: Bool { lifecycle.load(ordering: .acquiring) == .closed }
 
     /// The split asked for by `StorageEngine.checkSplit` is done or failed: the region may ask again.
-    public func splitRequestEnded() { splitRequested.store(false, ordering: .releasing) }
+    package func splitRequestEnded() { splitRequested.store(false, ordering: .releasing) }
 
     /// Highest sequence id used so far.
     public var maxSequenceId: UInt64 { mvcc.highestIssued }
     public var readPoint: UInt64 { mvcc.readPoint }
 
     /// Encoded bytes held by all MemStores.
-    public var memStoreDataSize: Int { stores.reduce(0) { $0 + $1.memStore.dataSize } }
-    public var memStoreHeapSize: Int { stores.reduce(0) { $0 + $1.memStore.heapSize } }
+    package var memStoreDataSize: Int { stores.reduce(0) { $0 + $1.memStore.dataSize } }
+    package var memStoreHeapSize: Int { stores.reduce(0) { $0 + $1.memStore.heapSize } }
 
-    public func store(named family: [UInt8]) -> Store? { stores.first { $0.family.name == family } }
+    package func store(named family: [UInt8]) -> Store? { stores.first { $0.family.name == family } }
 
     @inline(__always) func checkOpen() throws {
         if lifecycle.load(ordering: .relaxed) == .closed { throw StorageError(.closed, "region \(info.regionNameAsString) is closed") }

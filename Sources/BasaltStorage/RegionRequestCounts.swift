@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The kinds of request a region counts (HBase's per-region `getCount`, `scanCount`, `putCount`, ...).
-public enum RegionOperation: String, CaseIterable, Sendable {
+package enum RegionOperation: String, CaseIterable, Sendable {
     case get
     case scan
     case put
@@ -12,7 +12,7 @@ public enum RegionOperation: String, CaseIterable, Sendable {
     /// Mutations of several rows applied together (`mutateRows`).
     case batch
 
-    public var isRead: Bool { self == .get || self == .scan }
+    package var isRead: Bool { self == .get || self == .scan }
 }
 
 /// A region's request counts by operation: one relaxed atomic add per request.

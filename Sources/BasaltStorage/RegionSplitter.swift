@@ -6,11 +6,11 @@ import BasaltCore
 /// (`RegionScanner` and gets stay inside the region's keys), and its first compaction rewrites shared
 /// files to hold just its rows (`Compactor`). Until then the region has "references" and is not split
 /// again. The parents must be closed (flushed) first. Stateless.
-public enum RegionSplitter {
+package enum RegionSplitter {
     /// Links every live HFile of each parent, family by family, into `child`'s folder under `root` (under
     /// new names), after removing whatever an earlier attempt left there. Returns the number of files linked.
     @discardableResult
-    public static func shareFiles(
+    package static func shareFiles(
         fileSystem fs: any FileSystem, root: String, from parents: [RegionInfo], to child: RegionInfo, families: [ColumnFamilyDescriptor]
     ) throws -> Int {
         let target = RegionFiles.directory(root: root, region: child)
@@ -56,14 +56,14 @@ public enum RegionSplitter {
     }
 
     /// Removes a region's folder and everything in it (the files it shared stay with their other names).
-    public static func removeRegionFiles(fileSystem fs: any FileSystem, root: String, region: RegionInfo) throws {
+    package static func removeRegionFiles(fileSystem fs: any FileSystem, root: String, region: RegionInfo) throws {
         try fs.deleteTree(RegionFiles.directory(root: root, region: region))
     }
 
     /// What a split needs to know of a region, read from its files on disk: whether it still shares
     /// files with another region (then it must compact before it splits), and a split point, the mid row
     /// of the largest file of the largest family (nil when no row lies strictly inside the region).
-    public static func inspect(fileSystem fs: any FileSystem, root: String, region: RegionInfo, descriptor: TableDescriptor) throws -> (shared: Bool, midRow: [UInt8]?) {
+    package static func inspect(fileSystem fs: any FileSystem, root: String, region: RegionInfo, descriptor: TableDescriptor) throws -> (shared: Bool, midRow: [UInt8]?) {
         let files = RegionFiles(fileSystem: fs, directory: RegionFiles.directory(root: root, region: region), blockCache: nil)
         var shared = false
         var largest: (size: Int, readers: [HFileReader]) = (-1, [])
@@ -98,7 +98,7 @@ extension RegionInfo {
 
     /// `row` when a split there leaves rows on both sides: strictly after the start key (and after
     /// `firstRow`, the region's first row of data, when known) and before the end.
-    public func acceptableSplitRow(_ row: [UInt8]?, firstRow: [UInt8]? = nil) -> [UInt8]? {
+    package func acceptableSplitRow(_ row: [UInt8]?, firstRow: [UInt8]? = nil) -> [UInt8]? {
         guard let row, !row.isEmpty, contains(row: row), row != startKey else { return nil }
         if let firstRow, rowOrder.compare(row, firstRow) <= 0 { return nil }
         return row
@@ -108,16 +108,16 @@ extension RegionInfo {
 extension Region {
     /// Whether a store still holds a file shared with another region (after a split or merge, until
     /// compaction rewrites it). Such a region is not split again.
-    public var hasReferences: Bool {
+    package var hasReferences: Bool {
         stores.contains { s in s.storeFiles.contains { !info.holdsAll(of: $0) } }
     }
 
     /// Bytes of data in the largest store (what the split policy compares with its limit).
-    public var largestStoreSize: Int { stores.map(\.storeFileSize).max() ?? 0 }
+    package var largestStoreSize: Int { stores.map(\.storeFileSize).max() ?? 0 }
 
     /// Where to split this region: the mid row of the largest file of the largest store, when it falls
     /// strictly inside the region. Nil when the region cannot split (shared files, too little data).
-    public func splitPoint() throws -> [UInt8]? {
+    package func splitPoint() throws -> [UInt8]? {
         guard !hasReferences, let store = stores.max(by: { $0.storeFileSize < $1.storeFileSize }) else { return nil }
         return try RegionSplitter.splitRow(info, largestStore: store.storeFiles)
     }

@@ -4,40 +4,60 @@ import Foundation
 /// Exclusive locks on row keys within one region. A batch locks its rows in sorted order, so two batches
 /// never deadlock. A lock not granted within the timeout (HBase's `hbase.rowlock.wait.duration`, 30 s)
 /// fails with a retryable error. Safe to share across threads.
-public final class RowLocks: @unchecked Sendable {
-    private let cond = NSCondition()
-    private var held = Set<RowKey>()
-    private var waiters = 0
-    public let timeout: Duration
-
-    public init(timeout: Duration = .seconds(30)) { self.timeout = timeout }
-
-    /// Locks one row.
-    public func lock(_ row: [UInt8]) throws {
-        cond.lock()
-        defer { cond.unlock() }
-        if held.insert(RowKey(row)).inserted { return }
-        let deadline = Date().addingTimeInterval(timeout.inSeconds)
-        while held.contains(RowKey(row)) {
-            waiters += 1
-            let ok = cond.wait(until: deadline)
-            waiters -= 1
-            if !ok && held.contains(RowKey(row)) {
-                throw StorageError(.rowLockTimeout, "timed out after \(timeout) waiting for the lock on row '\(Bytes.toStringBinary(row))'")
-            }
-        }
-        held.insert(RowKey(row))
+package final class RowLocks: @unchecked Sendable {
+    /// What `cond` guards.
+    private struct State {
+        /// The rows locked now.
+        var held = Set<RowKey>()
+        /// Threads waiting for a row; unlocking wakes them only when there are some.
+        var waiters = 0
     }
 
-    public func unlock(_ row: [UInt8]) {
+    /// A leaf: taken briefly to grant or return a row. A held row itself ranks first in the lock order.
+    private let cond = RankedCondition(rank: .leaf)
+    private var state = State()
+    package let timeout: Duration
+
+    package init(timeout: Duration = .seconds(30)) { self.timeout = timeout }
+
+    /// Locks one row.
+    package func lock(_ row: [UInt8]) throws {
+        LockOrder.willAcquire(.rowLock)
+        do {
+            try grant(RowKey(row))
+        } catch {
+            LockOrder.didRelease(.rowLock)
+            throw error
+        }
+    }
+
+    private func grant(_ key: RowKey) throws {
         cond.lock()
         defer { cond.unlock() }
-        held.remove(RowKey(row))
-        if waiters > 0 { cond.broadcast() }
+        if state.held.insert(key).inserted { return }
+        let deadline = Date().addingTimeInterval(timeout.inSeconds)
+        while state.held.contains(key) {
+            state.waiters += 1
+            let ok = cond.wait(until: deadline)
+            state.waiters -= 1
+            if !ok && state.held.contains(key) {
+                throw StorageError(.rowLockTimeout, "timed out after \(timeout) waiting for the lock on row '\(Bytes.toStringBinary(key.bytes))'")
+            }
+        }
+        state.held.insert(key)
+    }
+
+    package func unlock(_ row: [UInt8]) {
+        cond.withLock {
+            let removed = state.held.remove(RowKey(row))
+            assert(removed != nil, "unlocking a row that is not locked")
+            if state.waiters > 0 { cond.broadcast() }
+        }
+        LockOrder.didRelease(.rowLock)
     }
 
     /// Locks distinct rows in sorted order; on a timeout releases what it took and rethrows.
-    public func lock(rows: [[UInt8]]) throws {
+    package func lock(rows: [[UInt8]]) throws {
         var taken: [[UInt8]] = []
         do {
             for r in rows {
@@ -50,11 +70,15 @@ public final class RowLocks: @unchecked Sendable {
         }
     }
 
-    public func unlock(rows: [[UInt8]]) {
-        cond.lock()
-        defer { cond.unlock() }
-        for r in rows { held.remove(RowKey(r)) }
-        if waiters > 0 { cond.broadcast() }
+    package func unlock(rows: [[UInt8]]) {
+        cond.withLock {
+            for r in rows {
+                let removed = state.held.remove(RowKey(r))
+                assert(removed != nil, "unlocking a row that is not locked")
+            }
+            if state.waiters > 0 { cond.broadcast() }
+        }
+        for _ in rows { LockOrder.didRelease(.rowLock) }
     }
 }
 

@@ -34,31 +34,46 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         public var blockCacheSize: Int { Int(Double(memory) * blockCacheFraction) }
     }
 
-    public let fileSystem: any FileSystem
+    package let fileSystem: any FileSystem
     public let root: String
     public let configuration: Configuration
-    public let wal: WAL
-    public let pool: MemStoreChunkPool
-    public let blockCache: BlockCache
+    package let wal: WAL
+    package let pool: MemStoreChunkPool
+    package let blockCache: BlockCache
     let logger: Logger
     let clock: @Sendable () -> Int64
 
-    private let regionsLock = Lock()
-    private var regions: [String: Region] = [:]
+    /// What `regionsLock` guards.
+    private struct Online {
+        /// The open regions by encoded name.
+        var regions: [String: Region] = [:]
+    }
+
+    private let regionsLock = Lock(rank: .engineRegions)
+    private var online = Online()
     /// Bytes in every MemStore, as the flush triggers count them.
     private let globalSize = Atomic<Int>(0)
-    private let work = NSCondition()
-    // Guarded by `work`:
-    private var flushQueue: [Region] = []
-    private var compactionQueue: [(Region, Bool)] = []
-    private var globalPressure = false
-    private var stopping = false
-    /// Worker threads still running (guarded by `work`); shutdown waits for zero.
-    private var runningWorkers = 0
-    private var countersStorage = Counters()
-    private var history: [BackgroundWork] = []
-    /// Writers waiting for global memory park here.
-    private let memoryCondition = NSCondition()
+    /// What `work` guards: the background threads' queues and the engine's figures.
+    private struct WorkState {
+        /// Regions waiting for the flusher thread, each at most once.
+        var flushQueue: [Region] = []
+        /// Regions waiting for the compaction thread, with whether a major compaction was asked for.
+        var compactionQueue: [(Region, Bool)] = []
+        /// The MemStores together are over the global limit: the flusher picks the biggest regions.
+        var globalPressure = false
+        /// `shutdown` has begun: the threads finish what they are doing and end.
+        var stopping = false
+        /// Worker threads still running; shutdown waits for zero.
+        var runningWorkers = 0
+        var countersStorage = Counters()
+        /// The latest flushes and compactions, oldest first, at most `BackgroundWork.historyLength`.
+        var history: [BackgroundWork] = []
+    }
+
+    private let work = RankedCondition(rank: .engineWork)
+    private var workState = WorkState()
+    /// Writers waiting for global memory park here (a leaf: it guards nothing).
+    private let memoryCondition = RankedCondition(rank: .leaf)
     /// Who hears that a region should split (the region server asks the master).
     private let splitRequester = Mutex<(@Sendable (Region, [UInt8]) -> Void)?>(nil)
 
@@ -79,11 +94,11 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         public var flushesByReason: [FlushReason: Int] = [:]
     }
 
-    public var counters: Counters { work.withLock { countersStorage } }
+    public var counters: Counters { work.withLock { workState.countersStorage } }
 
     /// The flush and compaction queues and the most recent scheduled flushes and compactions.
-    public var activity: EngineActivity {
-        work.withLock { EngineActivity(flushQueue: flushQueue.count, compactionQueue: compactionQueue.count, recent: history) }
+    package var activity: EngineActivity {
+        work.withLock { EngineActivity(flushQueue: workState.flushQueue.count, compactionQueue: workState.compactionQueue.count, recent: workState.history) }
     }
 
     /// Flushes `r` now (a scheduled flush, or one an operator or the master asked for), counting it in
@@ -96,9 +111,9 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         let took = ContinuousClock.now - started
         if did {
             work.withLock {
-                countersStorage.flushes += 1
-                countersStorage.flushedBytes += bytes
-                countersStorage.flushTime += took
+                workState.countersStorage.flushes += 1
+                workState.countersStorage.flushedBytes += bytes
+                workState.countersStorage.flushTime += took
                 remember(BackgroundWork(kind: .flush, region: r.info.encodedName, finishedAt: Date(), took: took, amount: bytes))
             }
         }
@@ -114,10 +129,10 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         let took = ContinuousClock.now - started
         if n > 0 {
             work.withLock {
-                countersStorage.compactions += 1
-                if major { countersStorage.majorCompactions += 1 }
-                countersStorage.compactedStores += n
-                countersStorage.compactionTime += took
+                workState.countersStorage.compactions += 1
+                if major { workState.countersStorage.majorCompactions += 1 }
+                workState.countersStorage.compactedStores += n
+                workState.countersStorage.compactionTime += took
                 remember(BackgroundWork(kind: major ? .majorCompaction : .minorCompaction, region: r.info.encodedName, finishedAt: Date(), took: took, amount: n))
             }
         }
@@ -126,8 +141,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
 
     /// Keeps `done` in the history (guarded by `work`).
     private func remember(_ done: BackgroundWork) {
-        history.append(done)
-        if history.count > BackgroundWork.historyLength { history.removeFirst(history.count - BackgroundWork.historyLength) }
+        workState.history.append(done)
+        if workState.history.count > BackgroundWork.historyLength { workState.history.removeFirst(workState.history.count - BackgroundWork.historyLength) }
     }
 
     /// Opens the WAL under `<root>/WALs/<serverName>` and starts the flusher, compaction and chore threads.
@@ -152,12 +167,12 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     }
 
     private func start(_ name: String, _ body: @escaping @Sendable (StorageEngine) -> Void) {
-        work.withLock { runningWorkers += 1 }
+        work.withLock { workState.runningWorkers += 1 }
         let t = Thread { [weak self] in
             guard let self else { return }
             body(self)
             self.work.withLock {
-                self.runningWorkers -= 1
+                self.workState.runningWorkers -= 1
                 self.work.broadcast()
             }
         }
@@ -175,12 +190,12 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         let r = try Region(
             info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: configuration.region, files: files, host: self,
             clock: clock, logger: logger)
-        regionsLock.withLock { regions[info.encodedName] = r }
+        regionsLock.withLock { online.regions[info.encodedName] = r }
         globalSize.add(r.memStoreSize, ordering: .relaxed)
         do {
             try r.persistRecoveredEdits()
         } catch {
-            _ = regionsLock.withLock { regions.removeValue(forKey: info.encodedName) }
+            _ = regionsLock.withLock { online.regions.removeValue(forKey: info.encodedName) }
             r.close()
             globalSize.subtract(r.memStoreSize, ordering: .relaxed)
             throw error
@@ -191,18 +206,18 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         return r
     }
 
-    public func region(_ encodedName: String) -> Region? { regionsLock.withLock { regions[encodedName] } }
-    public var onlineRegions: [Region] { regionsLock.withLock { Array(regions.values) } }
+    public func region(_ encodedName: String) -> Region? { regionsLock.withLock { online.regions[encodedName] } }
+    public var onlineRegions: [Region] { regionsLock.withLock { Array(online.regions.values) } }
     public var globalMemStoreSize: Int { globalSize.load(ordering: .relaxed) }
 
     /// Flushes and closes a region, and forgets it.
     public func closeRegion(_ encodedName: String) throws {
-        guard let r = regionsLock.withLock({ regions.removeValue(forKey: encodedName) }) else { return }
+        guard let r = regionsLock.withLock({ online.regions.removeValue(forKey: encodedName) }) else { return }
         do {
             try r.flushAndClose()
         } catch {
             // Still open, its edits in the WAL: it keeps serving, and the close may be tried again.
-            if !r.isClosed { regionsLock.withLock { regions[encodedName] = r } }
+            if !r.isClosed { regionsLock.withLock { online.regions[encodedName] = r } }
             throw error
         }
         globalSize.subtract(r.memStoreSize, ordering: .relaxed)
@@ -210,7 +225,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
 
     /// Closes a region without flushing and forgets it: its edits stay in the WAL for the next open.
     public func dropRegion(_ encodedName: String) throws {
-        guard let r = regionsLock.withLock({ regions.removeValue(forKey: encodedName) }) else { return }
+        guard let r = regionsLock.withLock({ online.regions.removeValue(forKey: encodedName) }) else { return }
         r.close()
         globalSize.subtract(r.memStoreSize, ordering: .relaxed)
     }
@@ -223,15 +238,15 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     public func shutdown(flush: Bool) throws {
         // Let a flush or compaction in progress finish before the regions close.
         work.withLock {
-            stopping = true
+            workState.stopping = true
             work.broadcast()
-            while runningWorkers > 0 { work.wait() }
+            while workState.runningWorkers > 0 { work.wait() }
         }
         for r in onlineRegions {
             if flush {
                 try closeRegion(r.info.encodedName)
             } else {
-                _ = regionsLock.withLock { regions.removeValue(forKey: r.info.encodedName) }
+                _ = regionsLock.withLock { online.regions.removeValue(forKey: r.info.encodedName) }
                 r.close()
             }
         }
@@ -240,7 +255,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
 
     // MARK: RegionHost
 
-    public func memStoreGrew(_ region: Region, by bytes: Int, regionSize: Int) {
+    package func memStoreGrew(_ region: Region, by bytes: Int, regionSize: Int) {
         let total = globalSize.add(bytes, ordering: .relaxed).newValue
         let policy = configuration.flush
         if policy.regionNeedsFlush(memStoreSize: regionSize), !region.flushRequested.exchange(true, ordering: .relaxed) {
@@ -249,7 +264,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         if policy.globalMustBlock(totalSize: total) { signalGlobalPressure() }
     }
 
-    public func admit(_ region: Region) throws {
+    package func admit(_ region: Region) throws {
         let policy = configuration.flush
         let rc = configuration.region
         if policy.regionMustBlock(memStoreSize: region.memStoreSize) {
@@ -286,7 +301,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         }
     }
 
-    public func regionFlushed(_ region: Region, released bytes: Int) {
+    package func regionFlushed(_ region: Region, released bytes: Int) {
         globalSize.subtract(bytes, ordering: .relaxed)
         memoryCondition.lock()
         memoryCondition.broadcast()
@@ -298,13 +313,13 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     // MARK: splits
 
     /// Sets who is told when a region passes the split policy (with the row to split at).
-    public func onSplitNeeded(_ requester: (@Sendable (Region, [UInt8]) -> Void)?) {
+    package func onSplitNeeded(_ requester: (@Sendable (Region, [UInt8]) -> Void)?) {
         splitRequester.withLock { $0 = requester }
     }
 
     /// Asks for a split of the region when the policy says so and it has a split point; once, until
     /// `Region.splitRequestEnded()`.
-    public func checkSplit(_ r: Region) {
+    package func checkSplit(_ r: Region) {
         guard let requester = splitRequester.withLock({ $0 }), r.info.table != .meta, region(r.info.encodedName) === r, !r.isClosed else { return }
         let sameTable = onlineRegions.filter { $0.info.table == r.info.table }.count
         guard configuration.split.shouldSplit(largestStore: r.largestStoreSize, tableRegionsOnServer: sameTable) else { return }
@@ -324,28 +339,28 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         requester(r, point)
     }
 
-    private func countBlocked() { work.withLock { countersStorage.blockedWrites += 1 } }
+    private func countBlocked() { work.withLock { workState.countersStorage.blockedWrites += 1 } }
 
     // MARK: scheduling
 
     /// Queues a flush of the region (once; a queued region is not queued twice).
-    public func requestFlush(_ region: Region, reason: FlushReason, alreadyMarked: Bool = false) {
+    package func requestFlush(_ region: Region, reason: FlushReason, alreadyMarked: Bool = false) {
         if !alreadyMarked { region.flushRequested.store(true, ordering: .relaxed) }
         work.withLock {
-            if !flushQueue.contains(where: { $0 === region }) {
-                flushQueue.append(region)
-                countersStorage.flushesByReason[reason, default: 0] += 1
+            if !workState.flushQueue.contains(where: { $0 === region }) {
+                workState.flushQueue.append(region)
+                workState.countersStorage.flushesByReason[reason, default: 0] += 1
             }
             work.broadcast()
         }
     }
 
-    public func requestCompaction(_ region: Region, major: Bool) {
+    package func requestCompaction(_ region: Region, major: Bool) {
         work.withLock {
-            if let i = compactionQueue.firstIndex(where: { $0.0 === region }) {
-                if major { compactionQueue[i].1 = true }
+            if let i = workState.compactionQueue.firstIndex(where: { $0.0 === region }) {
+                if major { workState.compactionQueue[i].1 = true }
             } else {
-                compactionQueue.append((region, major))
+                workState.compactionQueue.append((region, major))
             }
             work.broadcast()
         }
@@ -353,8 +368,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
 
     private func signalGlobalPressure() {
         work.withLock {
-            if !globalPressure {
-                globalPressure = true
+            if !workState.globalPressure {
+                workState.globalPressure = true
                 work.broadcast()
             }
         }
@@ -364,20 +379,20 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         while true {
             var targets: [Region] = []
             work.lock()
-            while !stopping && flushQueue.isEmpty && !globalPressure { work.wait(until: Date().addingTimeInterval(1)) }
-            if stopping {
+            while !workState.stopping && workState.flushQueue.isEmpty && !workState.globalPressure { work.wait(until: Date().addingTimeInterval(1)) }
+            if workState.stopping {
                 work.unlock()
                 return
             }
-            if globalPressure {
-                globalPressure = false
+            if workState.globalPressure {
+                workState.globalPressure = false
                 let all = onlineRegions
                 let chosen = configuration.flush.globalFlushTargets(all.map { (id: ObjectIdentifier($0), size: $0.memStoreSize) }, totalSize: globalSize.load(ordering: .relaxed))
                 targets = all.filter { r in chosen.contains(ObjectIdentifier(r)) }
-                if !targets.isEmpty { countersStorage.flushesByReason[.global, default: 0] += targets.count }
-                flushQueue.removeAll { r in targets.contains { $0 === r } }
+                if !targets.isEmpty { workState.countersStorage.flushesByReason[.global, default: 0] += targets.count }
+                workState.flushQueue.removeAll { r in targets.contains { $0 === r } }
             } else {
-                targets = [flushQueue.removeFirst()]
+                targets = [workState.flushQueue.removeFirst()]
             }
             work.unlock()
             for r in targets { flushNow(r) }
@@ -389,7 +404,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         do {
             try flush(r)
         } catch {
-            work.withLock { countersStorage.flushFailures += 1 }
+            work.withLock { workState.countersStorage.flushFailures += 1 }
             logger.error("scheduled flush failed", metadata: ["region": "\(r.info.encodedName)", "error": "\(error)"])
             r.flushRequested.store(false, ordering: .relaxed)
         }
@@ -399,12 +414,12 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     private func runCompactor() {
         while true {
             work.lock()
-            while !stopping && compactionQueue.isEmpty { work.wait(until: Date().addingTimeInterval(1)) }
-            if stopping {
+            while !workState.stopping && workState.compactionQueue.isEmpty { work.wait(until: Date().addingTimeInterval(1)) }
+            if workState.stopping {
                 work.unlock()
                 return
             }
-            let (r, major) = compactionQueue.removeFirst()
+            let (r, major) = workState.compactionQueue.removeFirst()
             work.unlock()
             guard !r.isClosed else { continue }
             do {
@@ -426,8 +441,8 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
             let deadline = Date().addingTimeInterval(configuration.wakeFrequency.inSeconds)
             work.lock()
             // The condition is shared with the queues: wake-ups before the deadline are not ours.
-            while !stopping && Date() < deadline { work.wait(until: deadline) }
-            let stop = stopping
+            while !workState.stopping && Date() < deadline { work.wait(until: deadline) }
+            let stop = workState.stopping
             work.unlock()
             if stop { return }
             runChoresOnce()
@@ -435,7 +450,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
     }
 
     /// One round of the periodic checks (tests call it directly).
-    public func runChoresOnce() {
+    package func runChoresOnce() {
         let policy = configuration.flush
         let now = clock()
         let all = onlineRegions

@@ -7,22 +7,28 @@ import Logging
 /// The file list and the MemStore snapshot change together under `lock` (a flush adds the file and drops
 /// the snapshot in one step), and a reader takes both under the same lock, so it never sees the data
 /// twice or not at all. Safe to share across threads.
-public final class Store: @unchecked Sendable {
-    public let family: ColumnFamilyDescriptor
-    public let memStore: MemStore
+package final class Store: @unchecked Sendable {
+    package let family: ColumnFamilyDescriptor
+    package let memStore: MemStore
     /// How the table's rows sort; every file of the store is in this order.
-    public let order: RowOrder
+    package let order: RowOrder
     let regionFiles: RegionFiles?
     let logger: Logger
-    /// Guards `files` and `compacting`, and the MemStore snapshot swap.
-    private let lock = Lock()
-    private var files: [HFileReader] = []
-    private var compacting = false
+    /// What `lock` guards (it also covers the MemStore's snapshot swap).
+    private struct State {
+        /// The store's files, oldest (lowest maximum sequence id) first.
+        var files: [HFileReader] = []
+        /// A compaction has claimed the store.
+        var compacting = false
+    }
+
+    private let lock = Lock(rank: .store)
+    private var state = State()
     /// Broadcast when a compaction ends, for `waitForCompaction`. `lock` may be taken while it is held,
     /// never the other way round.
-    private let compactionEnded = NSCondition()
+    private let compactionEnded = RankedCondition(rank: .storeCompaction)
     /// Files that could not be opened and were set aside in `.corrupt/`.
-    public private(set) var corruptFiles: [String] = []
+    package private(set) var corruptFiles: [String] = []
 
     init(
         family: ColumnFamilyDescriptor, pool: MemStoreChunkPool, maxAllocation: Int, order: RowOrder, files regionFiles: RegionFiles?, logger: Logger
@@ -59,7 +65,7 @@ public final class Store: @unchecked Sendable {
             logger.info("deleting a compacted file left by a crash", metadata: ["file": "\(r.path)"])
             r.markCompactedAway()
         }
-        files = try opened.filter { !superseded.contains($0.name) }.map { r in
+        state.files = try opened.filter { !superseded.contains($0.name) }.map { r in
             guard r.order != order else { return r }
             // Written in another row order (hbase:meta files from before meta had its own): sort it again.
             logger.info("rewriting an HFile in the table's row order", metadata: ["file": "\(r.path)", "from": "\(r.order.name)", "to": "\(order.name)"])
@@ -67,7 +73,7 @@ public final class Store: @unchecked Sendable {
             r.markCompactedAway()
             return rewritten
         }
-        files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+        state.files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
     }
 
     /// A copy of `file` with its cells sorted in the store's order, replacing it (the copy names it in
@@ -94,12 +100,12 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The store's files, oldest first.
-    public var storeFiles: [HFileReader] { lock.withLock { files } }
-    public var fileCount: Int { lock.withLock { files.count } }
+    package var storeFiles: [HFileReader] { lock.withLock { state.files } }
+    package var fileCount: Int { lock.withLock { state.files.count } }
     /// The highest sequence id in this store's files: WAL edits at or below it are already on disk.
-    public var flushedSequenceId: UInt64 { lock.withLock { files.last?.info.maxSequenceId ?? 0 } }
+    package var flushedSequenceId: UInt64 { lock.withLock { state.files.last?.info.maxSequenceId ?? 0 } }
     /// Bytes of data blocks in the store's files.
-    public var storeFileSize: Int { lock.withLock { files.reduce(0) { $0 + $1.info.dataBytes } } }
+    package var storeFileSize: Int { lock.withLock { state.files.reduce(0) { $0 + $1.info.dataBytes } } }
 
     /// A scanner over this store for one read, at `readPoint`, with TTL judged against `now` (ms).
     /// `row` (for a get) lets bloom filters skip files.
@@ -111,7 +117,7 @@ public final class Store: @unchecked Sendable {
             ttlCutoff: ttlCutoff, timeRange: timeRange, qualifiers: sorted, raw: raw)
         var sources: [any KeyValueScanner]
         let current: [HFileReader]
-        (sources, current) = lock.withLock { (memStore.scanners(readPoint: readPoint), files) }
+        (sources, current) = lock.withLock { (memStore.scanners(readPoint: readPoint), state.files) }
         let expiredBelow = family.minVersions == 0 && !raw ? ttlCutoff : .min
         for f in current.reversed() {
             if !f.mayContain(timeRange: timeRange) { continue }
@@ -168,8 +174,8 @@ public final class Store: @unchecked Sendable {
     func commitFlush(_ file: HFileReader?) {
         lock.withLock {
             if let file {
-                files.append(file)
-                files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+                state.files.append(file)
+                state.files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
             }
             memStore.clearSnapshot()
         }
@@ -181,8 +187,8 @@ public final class Store: @unchecked Sendable {
     /// first); nil when one is already running or nothing is picked.
     func beginCompaction(_ select: ([HFileReader]) -> [HFileReader]?) -> [HFileReader]? {
         lock.withLock {
-            guard !compacting, let chosen = select(files), !chosen.isEmpty else { return nil }
-            compacting = true
+            guard !state.compacting, let chosen = select(state.files), !chosen.isEmpty else { return nil }
+            state.compacting = true
             return chosen
         }
     }
@@ -190,12 +196,13 @@ public final class Store: @unchecked Sendable {
     /// Swaps a compaction's inputs for its output (nil when the compaction failed: nothing changes).
     func endCompaction(inputs: [HFileReader], output: HFileReader?) {
         lock.withLock {
-            compacting = false
+            assert(state.compacting, "ending a compaction the store did not begin")
+            state.compacting = false
             guard let output else { return }
             let gone = Set(inputs.map(\.name))
-            files.removeAll { gone.contains($0.name) }
-            files.append(output)
-            files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
+            state.files.removeAll { gone.contains($0.name) }
+            state.files.append(output)
+            state.files.sort { $0.info.maxSequenceId < $1.info.maxSequenceId }
         }
         compactionEnded.withLock { compactionEnded.broadcast() }
         if output != nil { for f in inputs { f.markCompactedAway() } }
@@ -208,5 +215,5 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    public var isCompacting: Bool { lock.withLock { compacting } }
+    package var isCompacting: Bool { lock.withLock { state.compacting } }
 }

@@ -47,21 +47,21 @@ extension WAL {
     static let maxExtraRounds = 3
 
     /// With `cond` held: whether a sync could start now.
-    private var syncSlotFree: Bool { syncsInFlight < configuration.syncers && !rolling }
+    private var syncSlotFree: Bool { state.syncsInFlight < configuration.syncers && !state.rolling }
 
     /// With `cond` held: whether the writer role is free and worth taking by an appender. Bytes someone
     /// needs fsynced wait for a free sync slot, so that they are written in one group right before their
     /// sync; with a syncer thread, that thread writes them.
     private var writerRoleOpen: Bool {
-        !writerActive && appendedEnd > writtenEnd
-            && (fsyncWantedEnd <= writtenEnd || (syncSlotFree && !configuration.syncerThread))
+        !state.writerActive && state.appendedEnd > state.writtenEnd
+            && (state.fsyncWantedEnd <= state.writtenEnd || (syncSlotFree && !configuration.syncerThread))
     }
 
     /// With `cond` held: whether a sync is wanted of written bytes no sync in flight covers, with a slot free.
-    var syncWanted: Bool { syncSlotFree && min(fsyncWantedEnd, writtenEnd) > syncingEnd }
+    var syncWanted: Bool { syncSlotFree && min(state.fsyncWantedEnd, state.writtenEnd) > state.syncingEnd }
 
     /// With `cond` held: whether bytes someone needs fsynced wait to be written, with a sync slot free.
-    var fsyncWriteWanted: Bool { !writerActive && fsyncWantedEnd > writtenEnd && syncSlotFree }
+    var fsyncWriteWanted: Bool { !state.writerActive && state.fsyncWantedEnd > state.writtenEnd && syncSlotFree }
 
     /// With `cond` held: whether an appender should take the sync role (never with a syncer thread).
     private var syncerRoleOpen: Bool { !configuration.syncerThread && syncWanted }
@@ -77,22 +77,22 @@ extension WAL {
                 cond.unlock()
                 throw failure
             }
-            if fsync ? syncedEnd >= end : writtenEnd >= end {
-                guard extra < Self.maxExtraRounds, !parked.isEmpty, writerRoleOpen || syncerRoleOpen else {
+            if fsync ? state.syncedEnd >= end : state.writtenEnd >= end {
+                guard extra < Self.maxExtraRounds, !state.parked.isEmpty, writerRoleOpen || syncerRoleOpen else {
                     cond.unlock()
                     return false
                 }
                 extra += 1
             }
-            if writerRoleOpen || (!fsync && !writerActive && writtenEnd < end) {
+            if writerRoleOpen || (!fsync && !state.writerActive && state.writtenEnd < end) {
                 // It goes on to sync its own entry, or works another round for the others.
-                writeGroup(callerContinues: (fsync && syncedEnd < end) || extra < Self.maxExtraRounds)
-            } else if syncerRoleOpen && (extra > 0 || (fsync && writtenEnd >= end)) {
+                writeGroup(callerContinues: (fsync && state.syncedEnd < end) || extra < Self.maxExtraRounds)
+            } else if syncerRoleOpen && (extra > 0 || (fsync && state.writtenEnd >= end)) {
                 // Its own entry is durable after this sync; it goes on working if it has rounds left.
                 syncGroup(callerContinues: extra < Self.maxExtraRounds)
             } else {
                 let w = Waiter(end: end, fsync: fsync, mvcc: mvcc, sequenceId: sequenceId)
-                parked.append(w)
+                state.parked.append(w)
                 cond.unlock()
                 w.semaphore.wait()
                 let (x, y) = w.wakeNext
@@ -110,12 +110,11 @@ extension WAL {
     /// file when it is full. `callerContinues`: the caller takes the next open role itself (the sync of
     /// what it wrote, usually), so waking another thread for it would be wasted.
     func writeGroup(callerContinues: Bool = false) {
-        writerActive = true
-        swap(&pending, &spare)
-        swap(&pendingRegions, &writingRegions)
-        let target = appendedEnd
-        let group = spare
-        let out = file
+        state.writerActive = true
+        state.swapBuffers()
+        let target = state.appendedEnd
+        let group = state.spare
+        let out = state.file
         cond.unlock()
         var err: Error?
         do {
@@ -126,32 +125,32 @@ extension WAL {
         cond.lock()
         group.reset(shrinkAbove: 8 << 20)
         if let err {
-            fail("writing WAL file \(fileNumber)", err)
+            fail("writing WAL file \(state.fileNumber)", err)
         } else {
-            writingRegions.forEach { r, seq in currentFileRegions.note(r, seq) }
-            writingRegions.removeAll()
-            writtenEnd = target
-            stats.groupWrites += 1
-            stats.bytes = target
-            if let f = file, f.size >= configuration.rollSize {
-                rolling = true
-                while syncsInFlight > 0 { cond.wait() }
+            state.moveWrittenRegionsToCurrentFile()
+            state.writtenEnd = target
+            assert(state.positionsInOrder, "WAL positions out of order after a write")
+            state.stats.groupWrites += 1
+            state.stats.bytes = target
+            if let f = state.file, f.size >= configuration.rollSize {
+                state.rolling = true
+                while state.syncsInFlight > 0 { cond.wait() }
                 rollLocked()
-                syncingEnd = max(syncingEnd, syncedEnd)
-                rolling = false
+                state.syncingEnd = max(state.syncingEnd, state.syncedEnd)
+                state.rolling = false
             }
         }
-        writerActive = false
+        state.writerActive = false
         wakeFinished(callerTakesRole: callerContinues)
     }
 
     /// With `cond` held and a syncer slot free: fsyncs everything written so far, outside the lock.
     /// `callerContinues`: the caller takes the next open role itself, so no waiter is woken for it.
     func syncGroup(callerContinues: Bool) {
-        let target = writtenEnd
-        syncingEnd = target
-        syncsInFlight += 1
-        let out = file
+        let target = state.writtenEnd
+        state.syncingEnd = target
+        state.syncsInFlight += 1
+        let out = state.file
         cond.unlock()
         var err: Error?
         let started = ContinuousClock.now
@@ -159,13 +158,14 @@ extension WAL {
         let took = ContinuousClock.now - started
         if err == nil, let observer = syncObserver.withLock({ $0 }) { observer(took) }
         cond.lock()
-        syncsInFlight -= 1
+        state.syncsInFlight -= 1
         if let err {
-            fail("syncing WAL file \(fileNumber)", err)
+            fail("syncing WAL file \(state.fileNumber)", err)
         } else {
-            syncedEnd = max(syncedEnd, target)
-            stats.syncs += 1
-            stats.syncTime += took
+            state.syncedEnd = max(state.syncedEnd, target)
+            assert(state.positionsInOrder, "WAL positions out of order after a sync")
+            state.stats.syncs += 1
+            state.stats.syncTime += took
         }
         wakeFinished(callerTakesRole: callerContinues)
     }
@@ -184,25 +184,25 @@ extension WAL {
     private func wakeFinished(callerTakesRole: Bool) {
         cond.broadcast()  // roll() and close() wait on the condition for roles to finish
         kickSyncerThread()
-        guard !parked.isEmpty else { return }
-        let everyone = failure != nil || closed
+        guard !state.parked.isEmpty else { return }
+        let everyone = failure != nil || state.closed
         var roles = (writerRoleOpen ? 1 : 0) + (syncerRoleOpen ? 1 : 0) - (callerTakesRole ? 1 : 0)
         var successors: [Waiter] = []
         var satisfied: [Waiter] = []
         var kept = 0
-        for w in parked {
-            if everyone || (w.fsync ? syncedEnd >= w.end : writtenEnd >= w.end) {
+        for w in state.parked {
+            if everyone || (w.fsync ? state.syncedEnd >= w.end : state.writtenEnd >= w.end) {
                 satisfied.append(w)
             } else if roles > 0 {
                 // It leaves the queue; if it finds nothing to do it simply parks again.
                 successors.append(w)
                 roles -= 1
             } else {
-                parked[kept] = w
+                state.parked[kept] = w
                 kept += 1
             }
         }
-        parked.removeLast(parked.count - kept)
+        state.parked.removeLast(state.parked.count - kept)
         // Append order, which is also each region's sequence order: the read point can then pass each
         // completed entry as it is marked.
         satisfied.sort { $0.end < $1.end }
@@ -237,7 +237,7 @@ extension WAL {
     private func flushAsyncAppends() -> Bool {
         cond.lock()
         defer { cond.unlock() }
-        if closed { return false }
+        if state.closed { return false }
         if failure == nil, writerRoleOpen { writeGroup() }
         return true
     }

@@ -9,8 +9,8 @@ import Foundation
 extension WAL {
     /// With `cond` held: wakes the syncer thread if it is idle and there is fsync work.
     func kickSyncerThread() {
-        guard configuration.syncerThread, syncerIdle, failure == nil, fsyncWriteWanted || syncWanted else { return }
-        syncerIdle = false
+        guard configuration.syncerThread, state.syncerIdle, failure == nil, fsyncWriteWanted || syncWanted else { return }
+        state.syncerIdle = false
         syncerWake.signal()
     }
 
@@ -36,7 +36,7 @@ extension WAL {
                 break
             }
         }
-        syncerIdle = true
-        return !closed
+        state.syncerIdle = true
+        return !state.closed
     }
 }

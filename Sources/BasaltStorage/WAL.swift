@@ -49,72 +49,104 @@ public final class WAL: @unchecked Sendable {
 
     }
 
-    public let fileSystem: any FileSystem
+    package let fileSystem: any FileSystem
     /// Whether `SYNC_WAL` and `USE_DEFAULT` wait for an fsync (`Configuration.hsync`).
-    public let syncIsFsync: Bool
+    package let syncIsFsync: Bool
     /// Held from open to close: see `init`.
     let directoryLock: any FileLock
-    public let directory: String
-    public let configuration: Configuration
+    package let directory: String
+    package let configuration: Configuration
     let logger: Logger
 
-    let cond = NSCondition()
-    // Everything below is guarded by `cond`.
-    var pending = RawBuffer(capacity: 1 << 16)
-    var spare = RawBuffer(capacity: 1 << 16)
-    /// Logical byte positions across all files: appended ≥ written ≥ syncing ≥ synced.
-    var appendedEnd: Int64 = 0
-    var writtenEnd: Int64 = 0
-    /// The end of the newest fsync begun (in flight or done).
-    var syncingEnd: Int64 = 0
-    var syncedEnd: Int64 = 0
-    /// The highest appended position some waiter needs fsynced.
-    var fsyncWantedEnd: Int64 = 0
-    var writerActive = false
-    var syncsInFlight = 0
-    /// A writer waits for the fsyncs in flight to end before it rolls; no new one starts meanwhile.
-    var rolling = false
+    let cond = RankedCondition(rank: .wal)
+    /// Everything `cond` guards.
+    struct State {
+        /// Appended entries not yet written, and the buffer the writer last wrote (they swap).
+        var pending = RawBuffer(capacity: 1 << 16)
+        var spare = RawBuffer(capacity: 1 << 16)
+        /// Logical byte positions across all files: appended ≥ written ≥ syncing ≥ synced.
+        var appendedEnd: Int64 = 0
+        var writtenEnd: Int64 = 0
+        /// The end of the newest fsync begun (in flight or done).
+        var syncingEnd: Int64 = 0
+        var syncedEnd: Int64 = 0
+        /// The highest appended position some waiter needs fsynced.
+        var fsyncWantedEnd: Int64 = 0
+        /// A thread is writing `spare` to the file (outside the lock); only it touches the file meanwhile.
+        var writerActive = false
+        var syncsInFlight = 0
+        /// A writer waits for the fsyncs in flight to end before it rolls; no new one starts meanwhile.
+        var rolling = false
+        /// Set once, when a write or sync fails; every later call fails with it.
+        var failure: StorageError?
+        var closed = false
+        /// Writers waiting for their position to be written or synced, each on its own semaphore.
+        var parked: [Waiter] = []
+        /// The syncer thread (when configured) waits on `syncerWake` while idle.
+        var syncerIdle = true
+        var stats = Statistics()
+        /// Highest sequence id per region: appended but not yet written / being written / in the current file.
+        var pendingRegions = RegionSequenceIds()
+        var writingRegions = RegionSequenceIds()
+        var currentFileRegions = RegionSequenceIds()
+        /// Closed files, oldest first, with the highest sequence id of each region they hold.
+        var rolledFiles: [(number: UInt64, path: String, regions: [[UInt8]: UInt64])] = []
+        /// Per region, the sequence id up to which its edits are flushed.
+        var flushedUpTo: [[UInt8]: UInt64] = [:]
+        /// The file being written and its number.
+        var file: (any WritableFile)?
+        var fileNumber: UInt64 = 0
+
+        /// The positions keep their order: appended ≥ written ≥ syncing ≥ synced.
+        var positionsInOrder: Bool { appendedEnd >= writtenEnd && writtenEnd >= syncingEnd && syncingEnd >= syncedEnd }
+
+        /// The writer takes what is pending (entries and their regions); appends go to the other buffer.
+        mutating func swapBuffers() {
+            swap(&pending, &spare)
+            swap(&pendingRegions, &writingRegions)
+        }
+
+        /// What the writer wrote is now in the current file.
+        mutating func moveWrittenRegionsToCurrentFile() {
+            let written = writingRegions
+            written.forEach { r, seq in currentFileRegions.note(r, seq) }
+            writingRegions.removeAll()
+        }
+    }
+
+    var state = State()
+    /// When the WAL first fails, `failureHandler` hears of it (with `cond` held).
     var failure: StorageError? {
-        didSet { if oldValue == nil, let failure { failureHandler.withLock { $0 }?(failure) } }
+        get { state.failure }
+        set {
+            let old = state.failure
+            state.failure = newValue
+            if old == nil, let newValue { failureHandler.withLock { $0 }?(newValue) }
+        }
     }
     /// Told once, with `cond` held, when the WAL fails (`onFailure`).
     private let failureHandler = Mutex<(@Sendable (StorageError) -> Void)?>(nil)
     /// Told each sync's duration (`onSync`).
     let syncObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
-    var closed = false
-    var parked: [Waiter] = []
-    /// The syncer thread (when configured) waits on `syncerWake` while idle.
-    var syncerIdle = true
     let syncerWake = DispatchSemaphore(value: 0)
-    var stats = Statistics()
-    /// Highest sequence id per region: appended but not yet written / being written / in the current file.
-    var pendingRegions = RegionSequenceIds()
-    var writingRegions = RegionSequenceIds()
-    var currentFileRegions = RegionSequenceIds()
-    /// Closed files, oldest first, with the highest sequence id of each region they hold.
-    private var rolledFiles: [(number: UInt64, path: String, regions: [[UInt8]: UInt64])] = []
-    /// Per region, the sequence id up to which its edits are flushed.
-    private var flushedUpTo: [[UInt8]: UInt64] = [:]
 
     /// Counters that show how well group commit works: appends per write and per fsync.
-    public struct Statistics: Sendable, Equatable {
-        public var appends = 0
-        public var groupWrites = 0
-        public var syncs = 0
-        public var bytes: Int64 = 0
-        public var archivedFiles = 0
+    package struct Statistics: Sendable, Equatable {
+        package var appends = 0
+        package var groupWrites = 0
+        package var syncs = 0
+        package var bytes: Int64 = 0
+        package var archivedFiles = 0
         /// Time spent in syncs of the WAL file, summed.
-        public var syncTime: Duration = .zero
+        package var syncTime: Duration = .zero
     }
 
-    public var statistics: Statistics { cond.withLock { stats } }
-    var file: (any WritableFile)?
-    var fileNumber: UInt64 = 0
+    package var statistics: Statistics { cond.withLock { state.stats } }
     private var flusher: Thread?
 
     /// Opens the WAL folder: checks and repairs existing files (a torn tail is cut off; corruption in the
     /// middle throws), then starts a new file numbered after the newest one.
-    public init(fileSystem: any FileSystem, directory: String, configuration: Configuration = .init(), logger: Logger = Logger(label: "basalt.wal")) throws {
+    package init(fileSystem: any FileSystem, directory: String, configuration: Configuration = .init(), logger: Logger = Logger(label: "basalt.wal")) throws {
         self.fileSystem = fileSystem
         self.directory = directory
         self.configuration = configuration
@@ -138,14 +170,14 @@ public final class WAL: @unchecked Sendable {
             let outcome = try WALReader.read(fileSystem: fileSystem, path: path) { e in
                 regions[e.encodedRegionName] = max(regions[e.encodedRegionName] ?? 0, e.sequenceId)
             }
-            rolledFiles.append((number, path, regions))
+            state.rolledFiles.append((number, path, regions))
             if let torn = outcome.tornAt {
                 logger.warning("truncating torn WAL tail", metadata: ["file": "\(path)", "offset": "\(torn)"])
                 try fileSystem.truncate(path, to: outcome.validLength)
             }
             highest = max(highest, number)
         }
-        fileNumber = highest
+        state.fileNumber = highest
         try openNextFile()
         let interval = configuration.asyncFlushInterval
         let thread = Thread { [weak self] in Self.runAsyncFlusher({ self }, interval: interval) }
@@ -162,12 +194,12 @@ public final class WAL: @unchecked Sendable {
 
     deinit {
         syncerWake.signal()
-        try? file?.close()
+        try? state.file?.close()
         directoryLock.unlock()
     }
 
     /// The lock file in the WAL folder (a dot file: never taken for a log file).
-    public static let lockFileName = ".lock"
+    package static let lockFileName = ".lock"
 
     static func listFiles(_ fs: any FileSystem, _ dir: String, prefix: String) throws -> [(UInt64, String)] {
         try fs.list(dir).compactMap { name in
@@ -176,25 +208,25 @@ public final class WAL: @unchecked Sendable {
         }.sorted { $0.0 < $1.0 }
     }
 
-    private var currentPath: String { joinPath(directory, "\(configuration.prefix).\(String(format: "%020llu", fileNumber))") }
+    private var currentPath: String { joinPath(directory, "\(configuration.prefix).\(String(format: "%020llu", state.fileNumber))") }
 
     /// Paths of the WAL files, oldest first.
-    public func filePaths() throws -> [String] {
+    package func filePaths() throws -> [String] {
         try Self.listFiles(fileSystem, directory, prefix: configuration.prefix).map { joinPath(directory, $0.1) }
     }
 
     /// Called with `cond` held or during init.
     private func openNextFile() throws {
-        if file != nil {
-            rolledFiles.append((fileNumber, currentPath, currentFileRegions.dictionary))
-            currentFileRegions.removeAll()
+        if state.file != nil {
+            state.rolledFiles.append((state.fileNumber, currentPath, state.currentFileRegions.dictionary))
+            state.currentFileRegions.removeAll()
         }
-        fileNumber += 1
+        state.fileNumber += 1
         let path = currentPath
         let f = try fileSystem.openForLog(path, preallocationChunk: configuration.preallocationChunk)
-        try WALReader.fileHeader(number: fileNumber).withUnsafeBytes { try f.append($0) }
+        try WALReader.fileHeader(number: state.fileNumber).withUnsafeBytes { try f.append($0) }
         try fileSystem.syncDirectory(directory)
-        file = f
+        state.file = f
     }
 
     /// Appends one entry and returns once it is as durable as `durability` asks (`SKIP_WAL` is the caller's
@@ -221,20 +253,20 @@ public final class WAL: @unchecked Sendable {
         cond.lock()
         defer { cond.unlock() }
         if let failure { throw failure }
-        if closed { throw StorageError(.closed, "the WAL in '\(directory)' is closed") }
+        if state.closed { throw StorageError(.closed, "the WAL in '\(directory)' is closed") }
         let sequenceId = nextSequenceId()
-        let start = pending.count
-        WALEntryEncoder.begin(pending, regionName: encodedRegionName, tableName: tableName, sequenceId: sequenceId, writeTime: writeTime, cellCount: cellCount)
-        encodeCells(pending)
-        WALEntryEncoder.finish(pending, entryStart: start)
-        appendedEnd += Int64(pending.count - start)
-        pendingRegions.note(encodedRegionName, sequenceId)
-        stats.appends += 1
+        let start = state.pending.count
+        WALEntryEncoder.begin(state.pending, regionName: encodedRegionName, tableName: tableName, sequenceId: sequenceId, writeTime: writeTime, cellCount: cellCount)
+        encodeCells(state.pending)
+        WALEntryEncoder.finish(state.pending, entryStart: start)
+        state.appendedEnd += Int64(state.pending.count - start)
+        state.pendingRegions.note(encodedRegionName, sequenceId)
+        state.stats.appends += 1
         if fsyncs(durability) {
-            fsyncWantedEnd = max(fsyncWantedEnd, appendedEnd)
+            state.fsyncWantedEnd = max(state.fsyncWantedEnd, state.appendedEnd)
             kickSyncerThread()
         }
-        return (sequenceId, appendedEnd)
+        return (sequenceId, state.appendedEnd)
     }
 
     /// Returns once the entry ending at `end` is as durable as `durability` asks. With `mvcc`, the entry's
@@ -256,15 +288,15 @@ public final class WAL: @unchecked Sendable {
     }
 
     /// Writes (and fsyncs when `fsync`) everything appended so far.
-    public func sync(fsync: Bool = true) throws {
+    package func sync(fsync: Bool = true) throws {
         cond.lock()
         if let failure {
             cond.unlock()
             throw failure
         }
-        let end = appendedEnd
+        let end = state.appendedEnd
         if fsync {
-            fsyncWantedEnd = max(fsyncWantedEnd, end)
+            state.fsyncWantedEnd = max(state.fsyncWantedEnd, end)
             kickSyncerThread()
         }
         _ = try waitUntil(fsync: fsync, end: end)
@@ -273,9 +305,9 @@ public final class WAL: @unchecked Sendable {
     /// With `cond` held: finish the current file and start the next.
     func rollLocked() {
         do {
-            try file?.sync()
-            syncedEnd = writtenEnd
-            try file?.close()
+            try state.file?.sync()
+            state.syncedEnd = state.writtenEnd
+            try state.file?.close()
             try openNextFile()
         } catch {
             failure = StorageError(.walFailed, "rolling the WAL in '\(directory)' failed: \(error)")
@@ -284,36 +316,36 @@ public final class WAL: @unchecked Sendable {
 
     /// Sets who is told when the WAL fails (a write, sync or roll failed: it takes no more writes). The
     /// handler runs once, on the failing thread with the WAL's lock held: it must only hand the news on.
-    public func onFailure(_ handler: (@Sendable (StorageError) -> Void)?) {
+    package func onFailure(_ handler: (@Sendable (StorageError) -> Void)?) {
         failureHandler.withLock { $0 = handler }
     }
 
     /// Who hears how long each sync of the WAL file took (a region server's latency histogram); called
     /// on the syncing thread, outside the WAL's lock.
-    public func onSync(_ observer: (@Sendable (Duration) -> Void)?) {
+    package func onSync(_ observer: (@Sendable (Duration) -> Void)?) {
         syncObserver.withLock { $0 = observer }
     }
 
     /// Starts a new file now (HBase's `wal_roll`).
-    public func roll() throws {
+    package func roll() throws {
         try sync(fsync: true)
         cond.lock()
         defer { cond.unlock() }
-        while writerActive || syncsInFlight > 0 { cond.wait() }
+        while state.writerActive || state.syncsInFlight > 0 { cond.wait() }
         rollLocked()
         if let failure { throw failure }
     }
 
     /// Writes and fsyncs what is pending, then closes the file. Appends after this fail.
-    public func close() throws {
+    package func close() throws {
         var err: Error?
         do { try sync(fsync: true) } catch { err = error }
         cond.lock()
-        closed = true
+        state.closed = true
         syncerWake.signal()
-        while writerActive || syncsInFlight > 0 { cond.wait() }
-        try? file?.close()
-        file = nil
+        while state.writerActive || state.syncsInFlight > 0 { cond.wait() }
+        try? state.file?.close()
+        state.file = nil
         cond.unlock()
         directoryLock.unlock()
         if let err { throw err }
@@ -321,7 +353,7 @@ public final class WAL: @unchecked Sendable {
 
     /// Every whole entry of one region across all files, oldest file first (flushes pending bytes first).
     /// A file archived meanwhile held nothing unflushed for this region and is skipped.
-    public func replay(encodedRegionName: [UInt8], _ body: (WALEntry) throws -> Void) throws {
+    package func replay(encodedRegionName: [UInt8], _ body: (WALEntry) throws -> Void) throws {
         try sync(fsync: false)
         for path in try filePaths() where fileSystem.exists(path) {
             try WALReader.read(fileSystem: fileSystem, path: path, regionFilter: encodedRegionName, body)
@@ -334,17 +366,18 @@ public final class WAL: @unchecked Sendable {
     }
 
     /// Live files: the closed ones plus the one being written.
-    public var fileCount: Int { cond.withLock { rolledFiles.count + 1 } }
+    package var fileCount: Int { cond.withLock { state.rolledFiles.count + 1 } }
 
     /// Records that a region's edits up to `sequenceId` are in HFiles, and moves every closed file whose
     /// edits are all flushed to `archiveDirectory`.
-    public func regionFlushed(encodedRegionName: [UInt8], sequenceId: UInt64) throws {
+    package func regionFlushed(encodedRegionName: [UInt8], sequenceId: UInt64) throws {
         let archivable: [(UInt64, String)] = cond.withLock {
-            if sequenceId > (flushedUpTo[encodedRegionName] ?? 0) { flushedUpTo[encodedRegionName] = sequenceId }
+            if sequenceId > (state.flushedUpTo[encodedRegionName] ?? 0) { state.flushedUpTo[encodedRegionName] = sequenceId }
             // A closed WAL may already be in another owner's hands: leave its files alone.
-            if closed { return [] }
+            if state.closed { return [] }
             var out: [(UInt64, String)] = []
-            rolledFiles.removeAll { f in
+            let flushedUpTo = state.flushedUpTo
+            state.rolledFiles.removeAll { f in
                 let done = f.regions.allSatisfy { region, seq in (flushedUpTo[region] ?? 0) >= seq }
                 if done { out.append((f.number, f.path)) }
                 return done
@@ -360,14 +393,14 @@ public final class WAL: @unchecked Sendable {
             logger.debug("archived WAL file", metadata: ["file": "\(path)"])
         }
         try fileSystem.syncDirectory(directory)
-        cond.withLock { stats.archivedFiles += archivable.count }
+        cond.withLock { state.stats.archivedFiles += archivable.count }
     }
 
     /// The regions with unflushed edits in the oldest live file (what `hbase.regionserver.maxlogs` flushes).
-    public func regionsPinningOldestFile() -> [[UInt8]] {
+    package func regionsPinningOldestFile() -> [[UInt8]] {
         cond.withLock {
-            guard let oldest = rolledFiles.first else { return [] }
-            return oldest.regions.compactMap { region, seq in (flushedUpTo[region] ?? 0) >= seq ? nil : region }
+            guard let oldest = state.rolledFiles.first else { return [] }
+            return oldest.regions.compactMap { region, seq in (state.flushedUpTo[region] ?? 0) >= seq ? nil : region }
         }
     }
 }

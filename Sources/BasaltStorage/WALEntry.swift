@@ -8,16 +8,16 @@ import BasaltCore
 /// payload = varint len + encoded region name | varint len + table name | u64 sequenceId
 ///         | i64 writeTime (ms) | varint cellCount | cellCount × EncodedCell
 /// ```
-public struct WALEntry: Sendable, Hashable {
-    public static let headerLength = 12
+package struct WALEntry: Sendable, Hashable {
+    package static let headerLength = 12
 
-    public var encodedRegionName: [UInt8]
-    public var tableName: [UInt8]
-    public var sequenceId: UInt64
-    public var writeTime: Int64
-    public var cells: [Cell]
+    package var encodedRegionName: [UInt8]
+    package var tableName: [UInt8]
+    package var sequenceId: UInt64
+    package var writeTime: Int64
+    package var cells: [Cell]
 
-    public init(encodedRegionName: [UInt8], tableName: [UInt8], sequenceId: UInt64, writeTime: Int64, cells: [Cell]) {
+    package init(encodedRegionName: [UInt8], tableName: [UInt8], sequenceId: UInt64, writeTime: Int64, cells: [Cell]) {
         self.encodedRegionName = encodedRegionName
         self.tableName = tableName
         self.sequenceId = sequenceId
@@ -26,7 +26,7 @@ public struct WALEntry: Sendable, Hashable {
     }
 
     /// Appends the entry (header and payload) to `out`; used by tests and tools. The writer encodes in place.
-    public func encode(into out: inout [UInt8]) {
+    package func encode(into out: inout [UInt8]) {
         let buffer = RawBuffer(capacity: 256)
         WALEntryEncoder.begin(buffer, regionName: encodedRegionName, tableName: tableName, sequenceId: sequenceId, writeTime: writeTime, cellCount: cells.count)
         for c in cells { WALEntryEncoder.addCell(buffer, c) }

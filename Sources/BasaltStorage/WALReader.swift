@@ -9,19 +9,19 @@ import BasaltCore
 /// pages reached the storage, in any order (seen on CephFS: a damaged entry with later entries intact), and
 /// no entry from the first damaged one on was acknowledged, because an acknowledgement waits for a sync
 /// of every byte before it. There a damaged entry is a torn tail too. Stateless.
-public enum WALReader {
+package enum WALReader {
     /// The file's header: magic `BWAL`, u32 version, u64 file number.
-    public static let magic: [UInt8] = Array("BWAL".utf8)
-    public static let version: UInt32 = 1
-    public static let fileHeaderLength = 16
+    package static let magic: [UInt8] = Array("BWAL".utf8)
+    package static let version: UInt32 = 1
+    package static let fileHeaderLength = 16
 
-    public struct Outcome: Sendable, Equatable {
+    package struct Outcome: Sendable, Equatable {
         /// Bytes up to the end of the last whole entry.
-        public var validLength: Int
+        package var validLength: Int
         /// Where a torn tail starts, when there is one.
-        public var tornAt: Int?
-        public var entries: Int
-        public var fileNumber: UInt64?
+        package var tornAt: Int?
+        package var entries: Int
+        package var fileNumber: UInt64?
     }
 
     static func fileHeader(number: UInt64) -> [UInt8] {
@@ -34,7 +34,7 @@ public enum WALReader {
 
     /// Calls `body` for every whole entry (only those of `regionFilter` when given).
     @discardableResult
-    public static func read(
+    package static func read(
         fileSystem: any FileSystem, path: String, regionFilter: [UInt8]? = nil, unsyncedTail: Bool = false,
         _ body: (WALEntry) throws -> Void
     ) throws -> Outcome {

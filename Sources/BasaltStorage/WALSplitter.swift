@@ -7,23 +7,23 @@ import Logging
 /// `data/<ns>/<table>/<encoded>/recovered.edits/<max sequence id>` (WAL file format), and the server's
 /// WAL files move to `oldWALs/`. A region replays its recovered edits when it opens, then flushes and
 /// deletes them. Stateless.
-public enum WALSplitter {
-    public static let recoveredEditsDirectory = "recovered.edits"
+package enum WALSplitter {
+    package static let recoveredEditsDirectory = "recovered.edits"
 
-    public struct Outcome: Sendable, Equatable {
-        public init(files: Int = 0) { self.files = files }
-        public var files = 0
-        public var entries = 0
-        public var regions = 0
+    package struct Outcome: Sendable, Equatable {
+        package init(files: Int = 0) { self.files = files }
+        package var files = 0
+        package var entries = 0
+        package var regions = 0
         /// Regions named in the WAL whose folder is gone (split, merged or dropped since).
-        public var skippedRegions = 0
+        package var skippedRegions = 0
     }
 
     /// Splits `<root>/WALs/<serverDirectory>` (or its `-splitting` form, left by an interrupted split)
     /// here, file by file: `prepare`, `splitFile` for each file, `finish`. The master hands the files to
     /// live region servers instead, so that they are split in parallel. Safe to repeat.
     @discardableResult
-    public static func split(fileSystem fs: any FileSystem, root: String, serverDirectory name: String, logger: Logger) throws -> Outcome {
+    package static func split(fileSystem fs: any FileSystem, root: String, serverDirectory name: String, logger: Logger) throws -> Outcome {
         let (folder, files) = try prepare(fileSystem: fs, root: root, serverDirectory: name)
         var outcome = Outcome()
         for f in files {
@@ -41,7 +41,7 @@ public enum WALSplitter {
     /// Takes a dead server's WAL folder for splitting: with the folder's lock (a server still holding it
     /// is still running, and may still write: not dead yet), renames it to `<server>-splitting`. Returns
     /// that folder's name under `WALs/` and its WAL files, oldest first.
-    public static func prepare(fileSystem fs: any FileSystem, root: String, serverDirectory name: String) throws -> (folder: String, files: [String]) {
+    package static func prepare(fileSystem fs: any FileSystem, root: String, serverDirectory name: String) throws -> (folder: String, files: [String]) {
         let walsRoot = joinPath(root, "WALs")
         let base = name.hasSuffix("-splitting") ? String(name.dropLast("-splitting".count)) : name
         let splittingName = base + "-splitting"
@@ -71,7 +71,7 @@ public enum WALSplitter {
     @discardableResult
     /// `unsyncedTail`: the file is the folder's newest, which its server was writing when it died (see
     /// `WALReader`).
-    public static func splitFile(
+    package static func splitFile(
         fileSystem fs: any FileSystem, root: String, folder: String, file: String, unsyncedTail: Bool = false, logger: Logger
     ) throws -> Outcome {
         guard folder.hasSuffix("-splitting"), !folder.contains("/"), !file.contains("/"), !file.hasPrefix(".") else {
@@ -125,7 +125,7 @@ public enum WALSplitter {
     }
 
     /// Removes a `-splitting` folder once every WAL file in it was split.
-    public static func finish(fileSystem fs: any FileSystem, root: String, folder: String) throws {
+    package static func finish(fileSystem fs: any FileSystem, root: String, folder: String) throws {
         let dir = joinPath(root, "WALs", folder)
         guard fs.exists(dir) else { return }
         let left = try fs.list(dir)

@@ -4,16 +4,16 @@ import BasaltStorage
 /// Builds regions for tests: table `t`, families as given, a WAL in `wal/` and HFiles under `data/` of
 /// the given file system. Reopening opens the HFiles and replays the WAL, as a restarted process would.
 /// For tests only.
-public struct TestRegionFactory: Sendable {
-    public let fileSystem: any FileSystem
-    public let info: RegionInfo
-    public let descriptor: TableDescriptor
-    public var walConfiguration = WAL.Configuration()
-    public var regionConfiguration = Region.Configuration()
-    public let pool = MemStoreChunkPool(chunkSize: 64 * 1024)
-    public let blockCache = BlockCache(capacity: 4 << 20)
+package struct TestRegionFactory: Sendable {
+    package let fileSystem: any FileSystem
+    package let info: RegionInfo
+    package let descriptor: TableDescriptor
+    package var walConfiguration = WAL.Configuration()
+    package var regionConfiguration = Region.Configuration()
+    package let pool = MemStoreChunkPool(chunkSize: 64 * 1024)
+    package let blockCache = BlockCache(capacity: 4 << 20)
 
-    public init(fileSystem: any FileSystem = MemoryFileSystem(), families: [ColumnFamilyDescriptor] = [ColumnFamilyDescriptor("f")], table: String = "t") throws {
+    package init(fileSystem: any FileSystem = MemoryFileSystem(), families: [ColumnFamilyDescriptor] = [ColumnFamilyDescriptor("f")], table: String = "t") throws {
         self.fileSystem = fileSystem
         let name = try TableName(table)
         info = RegionInfo(table: name, regionId: 1_700_000_000_000)
@@ -21,7 +21,7 @@ public struct TestRegionFactory: Sendable {
     }
 
     /// Opens the WAL (repairing torn tails) and the region (replaying the WAL).
-    public func open(clock: @escaping @Sendable () -> Int64 = Region.systemClock) throws -> (WAL, Region) {
+    package func open(clock: @escaping @Sendable () -> Int64 = Region.systemClock) throws -> (WAL, Region) {
         let wal = try WAL(fileSystem: fileSystem, directory: "wal", configuration: walConfiguration)
         let region = try Region(
             info: info, descriptor: descriptor, wal: wal, pool: pool, configuration: regionConfiguration, files: files, clock: clock)
@@ -29,24 +29,24 @@ public struct TestRegionFactory: Sendable {
     }
 
     /// Where the region's files live.
-    public var files: RegionFiles {
+    package var files: RegionFiles {
         RegionFiles(fileSystem: fileSystem, directory: RegionFiles.directory(root: "", region: info), blockCache: blockCache)
     }
 }
 
 /// Shorthand for byte strings in tests.
-public func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+package func b(_ s: String) -> [UInt8] { Array(s.utf8) }
 
 extension Region {
     /// The newest value of one column, for tests.
-    public func value(_ row: String, _ family: String, _ qualifier: String) throws -> [UInt8]? {
+    package func value(_ row: String, _ family: String, _ qualifier: String) throws -> [UInt8]? {
         var g = Get(row: b(row))
         g.columns.addColumn(family: b(family), qualifier: b(qualifier))
         return try get(g).value(family: b(family), qualifier: b(qualifier))
     }
 
     /// Puts one value, for tests.
-    public func put(_ row: String, _ family: String, _ qualifier: String, _ value: String, ts: Int64? = nil, durability: Durability = .useDefault) throws {
+    package func put(_ row: String, _ family: String, _ qualifier: String, _ value: String, ts: Int64? = nil, durability: Durability = .useDefault) throws {
         var p = Put(row: b(row))
         p.durability = durability
         p.add(family: b(family), qualifier: b(qualifier), value: b(value), timestamp: ts)
