@@ -122,6 +122,13 @@ let package = Package(
             name: "BasaltTestSupport",
             dependencies: ["BasaltCore", "BasaltStorage", "BasaltServer", "BasaltClient"]
         ),
+        // docs/embedding.md's example, built and run by scripts/test (and type-checked there against the
+        // public API alone).
+        .executableTarget(
+            name: "embedding-example",
+            dependencies: ["BasaltCore", "BasaltStorage", "BasaltSettings"],
+            path: "Examples/Embedding"
+        ),
         .executableTarget(
             name: "basalt",
             dependencies: [
