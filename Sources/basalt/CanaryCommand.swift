@@ -4,7 +4,6 @@ import BasaltCore
 import BasaltMeta
 import BasaltProtocol
 import Foundation
-import Logging
 
 /// `basalt canary [TABLE ...]`: reads the first row of every region (of every user table, or of the
 /// tables named), as HBase's canary does, and prints each region's latency or failure; exits 1 when a

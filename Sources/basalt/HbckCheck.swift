@@ -16,6 +16,7 @@ struct HbckFinding: Sendable {
         case notDeployed = "NOT_DEPLOYED"
         case multiplyDeployed = "MULTIPLY_DEPLOYED"
         case deployedElsewhere = "META_DISAGREES"
+        case noTableState = "NO_TABLE_STATE"
         case notInMeta = "OPEN_NOT_IN_META"
         case openInDisabledTable = "OPEN_IN_DISABLED_TABLE"
         case leftoverSplitParent = "LEFTOVER_SPLIT_PARENT"
@@ -31,6 +32,7 @@ struct HbckFinding: Sendable {
             case .notDeployed: "the region is open on no server: its rows cannot be read or written"
             case .multiplyDeployed: "the region is open on more than one server: writes may go to either and be lost"
             case .deployedElsewhere: "meta names another server or state than the server that holds the region: clients are sent to the wrong place"
+            case .noTableState: "meta has regions of the table but no state row: the master cannot tell whether it is enabled"
             case .notInMeta: "a server holds a region that meta does not list: clients never reach it"
             case .openInDisabledTable: "the table is disabled but the region is still open"
             case .leftoverSplitParent: "a split did not finish cleaning up: the parent's folder or its daughters' rows are not as a finished split leaves them"
@@ -149,7 +151,7 @@ struct HbckCheck {
         let folderSet = folders?[table]
 
         if state == nil && !all.isEmpty {
-            out.append(HbckFinding(kind: .deployedElsewhere, table: name, region: nil, detail: "meta has regions of \(name) but no table state row",
+            out.append(HbckFinding(kind: .noTableState, table: name, region: nil, detail: "meta has regions of \(name) but no table state row",
                 fix: "basalt hbck setTableState \(name) ENABLED"))
         }
         if state == nil, all.isEmpty, let f = folderSet, !f.isEmpty {

@@ -4,7 +4,6 @@ import BasaltCore
 import BasaltMeta
 import BasaltProtocol
 import Foundation
-import Logging
 
 /// `basalt hbck`: HBase's consistency check and hbck2's fix-ups.
 struct HbckCommand: AsyncParsableCommand {
@@ -127,7 +126,17 @@ struct HbckSetTableStateCommand: AsyncParsableCommand {
         guard let s = Self.states.first(where: { $0.name == state.uppercased() }) else { return }
         let connection = try await HbckCommand.connect(conf)
         do {
-            guard try await connection.admin().tableExists(t) else { throw ValidationError("table \(t) does not exist") }
+            // A table whose state row is gone (NO_TABLE_STATE) still has its region rows in meta.
+            if try await !connection.admin().tableExists(t) {
+                var scan = Scan(startRow: MetaRow.tableStart(t))
+                scan.limit = 1
+                let scanner = connection.table(.meta).scanner(scan)
+                let first = try await scanner.next()
+                await scanner.close()
+                guard let row = first?.row, row.starts(with: t.nameBytes + [UInt8(ascii: ",")]) else {
+                    throw ValidationError("table \(t) does not exist")
+                }
+            }
             try await connection.table(.meta).put(MetaRow.tableStatePut(t, s))
         } catch {
             await connection.close()

@@ -3,7 +3,6 @@ import BasaltClient
 import BasaltCore
 import BasaltShell
 import Foundation
-import Logging
 
 /// `basalt shell`: the HBase shell against a running cluster. Interactive with line editing and
 /// history on a terminal; `-n` (or piped stdin) reads commands from stdin, and with `-n` the first

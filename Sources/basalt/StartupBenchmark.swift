@@ -2,7 +2,6 @@ import ArgumentParser
 import BasaltClient
 import BasaltCore
 import Foundation
-import Logging
 
 extension BenchCommand {
     /// `basalt bench startup`: launches `basalt start` on free ports and times the first get it serves.

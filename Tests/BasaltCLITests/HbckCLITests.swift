@@ -138,6 +138,12 @@ import Testing
             #expect(open.status == 1 && open.stdout.contains("OPEN_IN_DISABLED_TABLE  hbck_ok"), "\(open.stdout)")
             #expect(try await hbck(["setTableState", "hbck_ok", "ENABLED"]).status == 0)
             #expect(try await hbck(["hbck_ok"]).status == 0)
+            // No state row at all (meta's row keyed by the bare table name), then written again.
+            try await connection.table(.meta).delete(Delete(row: Array("hbck_ok".utf8)))
+            let stateless = try await hbck(["hbck_ok"])
+            #expect(stateless.status == 1 && stateless.stdout.contains("NO_TABLE_STATE  hbck_ok"), "\(stateless.stdout)")
+            #expect(try await hbck(["setTableState", "hbck_ok", "ENABLED"]).status == 0)
+            #expect(try await hbck(["hbck_ok"]).status == 0)
 
             // Unassigns closes a region wherever it is and meta records it closed: hbck then says so.
             let target = try #require(try await connection.admin().regions(of: okTable).first)
