@@ -22,7 +22,7 @@ public final class EmbeddedZooKeeperServer: Sendable {
         public var maxFrameLength: Int
         public var logger: Logger
 
-        public init(host: String = "127.0.0.1", port: Int = 2181, tickTime: Duration = .milliseconds(2000),
+        public init(host: String = "127.0.0.1", port: Int = ZooKeeperDefaults.clientPort, tickTime: Duration = .milliseconds(2000),
                     maxFrameLength: Int = 0xfffff, logger: Logger = Logger(label: "basalt.zookeeper.server")) {
             self.host = host
             self.port = port

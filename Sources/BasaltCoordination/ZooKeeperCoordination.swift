@@ -23,7 +23,7 @@ public final class ZooKeeperCoordination: Coordination {
     /// `host:port` entries of `hbase.zookeeper.quorum`; entries without a port take
     /// `hbase.zookeeper.property.clientPort` (2181).
     public static func servers(_ configuration: BasaltConfiguration) -> [String] {
-        let port = configuration["hbase.zookeeper.property.clientPort"] ?? "2181"
+        let port = configuration[ZooKeeperDefaults.clientPortKey] ?? String(ZooKeeperDefaults.clientPort)
         return (configuration["hbase.zookeeper.quorum"] ?? "127.0.0.1").split(separator: ",").map { entry in
             entry.contains(":") ? String(entry) : "\(entry):\(port)"
         }

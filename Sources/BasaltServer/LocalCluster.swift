@@ -24,7 +24,7 @@ public final class LocalCluster: Sendable {
         root: String, configuration: BasaltConfiguration, regionServers: Int = 1, host: String = "127.0.0.1",
         logger: Logger = Logger(label: "basalt.cluster")
     ) async throws -> LocalCluster {
-        let zkPort = try configuration.int("hbase.zookeeper.property.clientPort", default: 2181)
+        let zkPort = try configuration.int(ZooKeeperDefaults.clientPortKey, default: ZooKeeperDefaults.clientPort)
         let tick = try configuration.int("tickTime", default: 2000)
         let zk = try await EmbeddedZooKeeperServer.start(.init(host: host, port: zkPort, tickTime: .milliseconds(tick)))
         var conf = configuration

@@ -28,35 +28,38 @@ package struct HFileInfo: Sendable, Equatable {
 
     package init() {}
 
-    static let keys = [
-        "FIRST_KEY", "LAST_KEY", "MAX_SEQ_ID", "MIN_TIMESTAMP", "MAX_TIMESTAMP", "CELL_COUNT", "DELETE_COUNT",
-        "ROW_COUNT", "BLOOM_TYPE", "BLOCK_SIZE", "CREATED_AT", "MAJOR_COMPACTION", "COMPACTED_FROM", "DATA_BYTES",
-        "ROW_ORDER",
-    ]
+    /// The names of the file-info fields, as stored (docs/formats/hfile.md).
+    enum Key: String, CaseIterable {
+        case firstKey = "FIRST_KEY", lastKey = "LAST_KEY", maxSequenceId = "MAX_SEQ_ID"
+        case minTimestamp = "MIN_TIMESTAMP", maxTimestamp = "MAX_TIMESTAMP", cellCount = "CELL_COUNT"
+        case deleteCount = "DELETE_COUNT", rowCount = "ROW_COUNT", bloomType = "BLOOM_TYPE", blockSize = "BLOCK_SIZE"
+        case createdAt = "CREATED_AT", majorCompaction = "MAJOR_COMPACTION", compactedFrom = "COMPACTED_FROM"
+        case dataBytes = "DATA_BYTES", rowOrder = "ROW_ORDER"
+    }
 
     /// `u32 count | count × (u16 name length | name | u32 value length | value)`, integers little-endian.
     func encode(into w: inout ByteWriter) {
-        var fields: [(String, [UInt8])] = []
+        var fields: [(Key, [UInt8])] = []
         func int(_ v: Int64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
-        fields.append(("FIRST_KEY", firstKey))
-        fields.append(("LAST_KEY", lastKey))
-        fields.append(("MAX_SEQ_ID", int(Int64(bitPattern: maxSequenceId))))
-        fields.append(("MIN_TIMESTAMP", int(minTimestamp)))
-        fields.append(("MAX_TIMESTAMP", int(maxTimestamp)))
-        fields.append(("CELL_COUNT", int(Int64(cellCount))))
-        fields.append(("DELETE_COUNT", int(Int64(deleteCount))))
-        fields.append(("ROW_COUNT", int(Int64(rowCount))))
-        fields.append(("BLOOM_TYPE", Array(bloomType.rawValue.utf8)))
-        fields.append(("BLOCK_SIZE", int(Int64(blockSize))))
-        fields.append(("CREATED_AT", int(createdAt)))
-        fields.append(("MAJOR_COMPACTION", [majorCompacted ? 1 : 0]))
-        fields.append(("COMPACTED_FROM", Array(compactedFrom.joined(separator: "\n").utf8)))
-        fields.append(("DATA_BYTES", int(Int64(dataBytes))))
-        fields.append(("ROW_ORDER", Array(rowOrder.name.utf8)))
+        fields.append((.firstKey, firstKey))
+        fields.append((.lastKey, lastKey))
+        fields.append((.maxSequenceId, int(Int64(bitPattern: maxSequenceId))))
+        fields.append((.minTimestamp, int(minTimestamp)))
+        fields.append((.maxTimestamp, int(maxTimestamp)))
+        fields.append((.cellCount, int(Int64(cellCount))))
+        fields.append((.deleteCount, int(Int64(deleteCount))))
+        fields.append((.rowCount, int(Int64(rowCount))))
+        fields.append((.bloomType, Array(bloomType.rawValue.utf8)))
+        fields.append((.blockSize, int(Int64(blockSize))))
+        fields.append((.createdAt, int(createdAt)))
+        fields.append((.majorCompaction, [majorCompacted ? 1 : 0]))
+        fields.append((.compactedFrom, Array(compactedFrom.joined(separator: "\n").utf8)))
+        fields.append((.dataBytes, int(Int64(dataBytes))))
+        fields.append((.rowOrder, Array(rowOrder.name.utf8)))
         w.writeUInt32(UInt32(fields.count))
         for (k, v) in fields {
-            w.writeUInt16(UInt16(k.utf8.count))
-            w.writeBytes(Array(k.utf8))
+            w.writeUInt16(UInt16(k.rawValue.utf8.count))
+            w.writeBytes(Array(k.rawValue.utf8))
             w.writeUInt32(UInt32(v.count))
             w.writeBytes(v)
         }
@@ -76,27 +79,27 @@ package struct HFileInfo: Sendable, Equatable {
                     guard v.count == 8 else { throw bad("field \(k) is \(v.count) bytes, expected 8") }
                     return v.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
                 }
-                switch k {
-                case "FIRST_KEY": info.firstKey = v
-                case "LAST_KEY": info.lastKey = v
-                case "MAX_SEQ_ID": info.maxSequenceId = UInt64(bitPattern: try int())
-                case "MIN_TIMESTAMP": info.minTimestamp = try int()
-                case "MAX_TIMESTAMP": info.maxTimestamp = try int()
-                case "CELL_COUNT": info.cellCount = Int(try int())
-                case "DELETE_COUNT": info.deleteCount = Int(try int())
-                case "ROW_COUNT": info.rowCount = Int(try int())
-                case "BLOOM_TYPE":
+                switch Key(rawValue: k) {
+                case .firstKey?: info.firstKey = v
+                case .lastKey?: info.lastKey = v
+                case .maxSequenceId?: info.maxSequenceId = UInt64(bitPattern: try int())
+                case .minTimestamp?: info.minTimestamp = try int()
+                case .maxTimestamp?: info.maxTimestamp = try int()
+                case .cellCount?: info.cellCount = Int(try int())
+                case .deleteCount?: info.deleteCount = Int(try int())
+                case .rowCount?: info.rowCount = Int(try int())
+                case .bloomType?:
                     guard let t = ColumnFamilyDescriptor.BloomType(rawValue: String(decoding: v, as: UTF8.self)) else { throw bad("names an unknown bloom type") }
                     info.bloomType = t
-                case "BLOCK_SIZE": info.blockSize = Int(try int())
-                case "CREATED_AT": info.createdAt = try int()
-                case "MAJOR_COMPACTION": info.majorCompacted = v.first == 1
-                case "COMPACTED_FROM": info.compactedFrom = v.isEmpty ? [] : String(decoding: v, as: UTF8.self).split(separator: "\n").map(String.init)
-                case "DATA_BYTES": info.dataBytes = Int(try int())
-                case "ROW_ORDER":
+                case .blockSize?: info.blockSize = Int(try int())
+                case .createdAt?: info.createdAt = try int()
+                case .majorCompaction?: info.majorCompacted = v.first == 1
+                case .compactedFrom?: info.compactedFrom = v.isEmpty ? [] : String(decoding: v, as: UTF8.self).split(separator: "\n").map(String.init)
+                case .dataBytes?: info.dataBytes = Int(try int())
+                case .rowOrder?:
                     guard let o = RowOrder(name: String(decoding: v, as: UTF8.self)) else { throw bad("names an unknown row order") }
                     info.rowOrder = o
-                default: break
+                case nil: break
                 }
             }
         } catch let e as StorageError {

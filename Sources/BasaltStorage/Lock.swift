@@ -7,7 +7,8 @@ import Darwin
 /// A plain pthread mutex for state that holds raw pointers (which `Synchronization.Mutex` cannot hand
 /// out under strict concurrency). The state it guards is documented at each use. Safe to share.
 final class Lock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// The mutex itself; `RankedCondition` waits on it.
+    let mutex: UnsafeMutablePointer<pthread_mutex_t>
     /// Its place in the lock order, checked in debug builds (`LockOrder`).
     let rank: LockRank
 
@@ -23,13 +24,19 @@ final class Lock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    @inline(__always) func lock() {
         LockOrder.willAcquire(rank)
         pthread_mutex_lock(mutex)
-        defer {
-            pthread_mutex_unlock(mutex)
-            LockOrder.didRelease(rank)
-        }
+    }
+
+    @inline(__always) func unlock() {
+        pthread_mutex_unlock(mutex)
+        LockOrder.didRelease(rank)
+    }
+
+    @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        lock()
+        defer { unlock() }
         return try body()
     }
 }

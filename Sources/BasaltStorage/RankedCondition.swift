@@ -5,19 +5,15 @@ import Darwin
 #endif
 import Foundation
 
-/// A condition lock (a pthread mutex and condition variable, as `NSCondition`) with a place in the lock
-/// order, checked in debug builds (`LockOrder`). Waiting releases and retakes the mutex without leaving
-/// that place: the waiting thread takes nothing meanwhile. Safe to share.
+/// A condition lock (a ranked `Lock` and a pthread condition variable, as `NSCondition`) with a place in
+/// the lock order, checked in debug builds (`LockOrder`). Waiting releases and retakes the mutex without
+/// leaving that place: the waiting thread takes nothing meanwhile. Safe to share.
 final class RankedCondition: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let mutex: Lock
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    let rank: LockRank
 
     init(rank: LockRank) {
-        self.rank = rank
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
+        mutex = Lock(rank: rank)
         condition = .allocate(capacity: 1)
         condition.initialize(to: pthread_cond_t())
         pthread_cond_init(condition, nil)
@@ -26,29 +22,21 @@ final class RankedCondition: @unchecked Sendable {
     deinit {
         pthread_cond_destroy(condition)
         condition.deallocate()
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
-    func lock() {
-        LockOrder.willAcquire(rank)
-        pthread_mutex_lock(mutex)
-    }
+    var rank: LockRank { mutex.rank }
 
-    func unlock() {
-        pthread_mutex_unlock(mutex)
-        LockOrder.didRelease(rank)
-    }
+    func lock() { mutex.lock() }
+
+    func unlock() { mutex.unlock() }
 
     @inline(__always) func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        lock()
-        defer { unlock() }
-        return try body()
+        try mutex.withLock(body)
     }
 
     /// Waits for a signal; the lock must be held.
     func wait() {
-        pthread_cond_wait(condition, mutex)
+        pthread_cond_wait(condition, mutex.mutex)
     }
 
     /// Waits for a signal until `deadline` (wall clock); false when the deadline passed first.
@@ -57,7 +45,7 @@ final class RankedCondition: @unchecked Sendable {
         let seconds = max(deadline.timeIntervalSince1970, 0)
         let whole = seconds.rounded(.down)
         var spec = timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1_000_000_000))
-        return pthread_cond_timedwait(condition, mutex, &spec) == 0
+        return pthread_cond_timedwait(condition, mutex.mutex, &spec) == 0
     }
 
     func signal() {

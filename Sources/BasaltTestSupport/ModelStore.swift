@@ -10,6 +10,23 @@ public struct ModelStore {
 
     public init(maxVersions: [[UInt8]: Int]) { self.maxVersions = maxVersions }
 
+    /// The markers a region writes for `delete` at time `now`: a whole-row delete becomes one family marker
+    /// per family, and a "latest version" column delete takes the newest version's timestamp, as the
+    /// server resolves them.
+    public func markers(for delete: Delete, families: [[UInt8]], now: Int64) -> [Cell] {
+        if delete.isEmpty {
+            let t = delete.timestamp == Cell.latestTimestamp ? now : delete.timestamp
+            return families.map { Cell(row: delete.row, family: $0, qualifier: [], timestamp: t, type: .deleteFamily) }
+        }
+        return delete.markers.map { marker in
+            var m = marker
+            if m.timestamp == Cell.latestTimestamp {
+                m.timestamp = m.type == .delete ? (versions(row: m.row, family: m.family, qualifier: m.qualifier).first?.timestamp ?? now) : now
+            }
+            return m
+        }
+    }
+
     public mutating func apply(_ newCells: [Cell]) {
         for c in newCells { rowsCells[c.row, default: []].append(c) }
     }

@@ -14,6 +14,9 @@ import Synchronization
 /// goes away takes its open scanners with it. Safe to share.
 public final class ThriftServer: Sendable {
     public struct Configuration: Sendable {
+        /// HBase's key for the gateway's port, and its default (-1 turns the gateway off in `basalt start`).
+        public static let portKey = "hbase.regionserver.thrift.port"
+        public static let defaultPort = 9090
         public var host: String
         /// 0 picks a free port.
         public var port: Int
@@ -27,7 +30,7 @@ public final class ThriftServer: Sendable {
         public var scannerTimeout: Duration
         public var logger: Logger
 
-        public init(host: String = "0.0.0.0", port: Int = 9090, maxFrameBytes: Int = 2 << 20, maxMessageBytes: Int = 64 << 20,
+        public init(host: String = "0.0.0.0", port: Int = Configuration.defaultPort, maxFrameBytes: Int = 2 << 20, maxMessageBytes: Int = 64 << 20,
                     idleTimeout: Duration? = nil, scannerTimeout: Duration = .seconds(60),
                     logger: Logger = Logger(label: "basalt.thrift")) {
             self.host = host
@@ -47,7 +50,7 @@ public final class ThriftServer: Sendable {
         public init(_ conf: BasaltConfiguration, defaultHost: String) throws {
             self.init()
             host = conf.string("hbase.regionserver.thrift.ipaddress", default: defaultHost)
-            port = try conf.int("hbase.regionserver.thrift.port", default: port)
+            port = try conf.int(Configuration.portKey, default: port)
             maxFrameBytes = try conf.int("hbase.regionserver.thrift.framed.max_frame_size_in_mb", default: maxFrameBytes >> 20) << 20
             maxMessageBytes = try conf.int("basalt.thrift.max.message.size.in.mb", default: maxMessageBytes >> 20) << 20
             let idle = try conf.int("hbase.thrift.server.socket.read.timeout", default: Int(idleTimeout?.inMilliseconds ?? 0))

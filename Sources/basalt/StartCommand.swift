@@ -34,7 +34,7 @@ struct StartCommand: AsyncParsableCommand {
         let rs = cluster.regionServers.first?.serverName
         // The Thrift gateway runs in-process as a client of the cluster, as HBase's does beside a region server.
         var gateway: (ThriftServer, Connection)?
-        if try configuration.int("hbase.regionserver.thrift.port", default: 9090) >= 0 {
+        if try configuration.int(ThriftServer.Configuration.portKey, default: ThriftServer.Configuration.defaultPort) >= 0 {
             do {
                 let connection = try await Connection.connect(cluster.clientConfiguration)
                 do {

@@ -25,7 +25,7 @@ struct ThriftCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var configuration = try conf.load()
-        if let port { configuration["hbase.regionserver.thrift.port"] = String(port) }
+        if let port { configuration[ThriftServer.Configuration.portKey] = String(port) }
         if let bind { configuration["hbase.regionserver.thrift.ipaddress"] = bind }
         let settings = try ThriftServer.Configuration(configuration, defaultHost: "0.0.0.0")
         let connection = try await Connection.connect(configuration)

@@ -19,7 +19,7 @@ struct ZooKeeperCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let configuration = try conf.load()
-        let chosenPort = port ?? Int(configuration["hbase.zookeeper.property.clientPort"] ?? "") ?? 2181
+        let chosenPort = port ?? Int(configuration[ZooKeeperDefaults.clientPortKey] ?? "") ?? ZooKeeperDefaults.clientPort
         guard (0...65535).contains(chosenPort) else { throw ValidationError("--port must be 0...65535, got \(chosenPort)") }
         guard tickTime > 0 else { throw ValidationError("--tick-time must be positive, got \(tickTime)") }
         let server = try await EmbeddedZooKeeperServer.start(.init(host: host, port: chosenPort, tickTime: .milliseconds(tickTime)))

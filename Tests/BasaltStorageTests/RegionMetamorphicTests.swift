@@ -284,18 +284,7 @@ import Testing
                 model.apply(stamped(p.cells, now: now, seq: seq))
             case .delete(let d):
                 // Resolve "latest" timestamps as the region does, from the model.
-                var markers: [Cell] = []
-                if d.isEmpty {
-                    let t = d.timestamp == Cell.latestTimestamp ? now : d.timestamp
-                    markers = [family1, family2].map { Cell(row: d.row, family: $0, qualifier: [], timestamp: t, type: .deleteFamily) }
-                } else {
-                    for var m in d.markers {
-                        if m.timestamp == Cell.latestTimestamp {
-                            m.timestamp = m.type == .delete ? (model.versions(row: m.row, family: m.family, qualifier: m.qualifier).first?.timestamp ?? now) : now
-                        }
-                        markers.append(m)
-                    }
-                }
+                let markers = model.markers(for: d, families: [family1, family2], now: now)
                 try region.delete(d)
                 seq += 1
                 model.apply(stamped(markers, now: now, seq: seq))

@@ -58,18 +58,7 @@ import Testing
                 default: break  // whole row
                 }
                 // Resolve "latest version" markers the way the server does, from the model.
-                var markers: [Cell] = []
-                if d.isEmpty {
-                    let t = d.timestamp == Cell.latestTimestamp ? now : d.timestamp
-                    markers = families.map { Cell(row: d.row, family: $0, qualifier: [], timestamp: t, type: .deleteFamily) }
-                } else {
-                    for var m in d.markers {
-                        if m.timestamp == Cell.latestTimestamp {
-                            m.timestamp = m.type == .delete ? (model.versions(row: m.row, family: m.family, qualifier: m.qualifier).first?.timestamp ?? now) : now
-                        }
-                        markers.append(m)
-                    }
-                }
+                let markers = model.markers(for: d, families: families, now: now)
                 try region.delete(d)
                 seq += 1
                 model.apply(markers.map { var c = $0; c.sequenceId = seq; return c })
