@@ -144,18 +144,9 @@ public struct Table: Sendable {
     }
 
     private func atomic(_ mutations: [Mutation], row: [UInt8], condition: Basalt_Condition?) async throws -> Bool {
-        var action = Basalt_RegionAction()
-        action.atomic = true
-        if let condition { action.condition = condition }
-        action.actions = mutations.enumerated().map { i, m in
-            var a = Basalt_Action()
-            a.index = UInt32(i)
-            a.mutation = Basalt_MutationProto(m)
-            return a
-        }
         return try await connection.withRegion(name, row: row) { location in
-            var a = action
-            a.region.regionName = Data(location.region.regionName)
+            var a = Basalt_RegionAction(region: location.region.regionName, mutations: mutations, atomic: true)
+            if let condition { a.condition = condition }
             var request = Basalt_MultiRequest()
             request.regionActions = [a]
             let response = try await connection.servers.data(location.server).multi(request)

@@ -192,18 +192,9 @@ public final class Master: Sendable {
     /// Writes puts and deletes to meta in one batch; with `atomic`, all of them or none (one WAL entry,
     /// every row locked), as a split or merge needs.
     func writeMeta(_ mutations: [Mutation], atomic: Bool = false) async throws {
-        let (server, spec) = try metaRegionSpec()
-        var action = Basalt_RegionAction()
-        action.region = spec
-        action.atomic = atomic
-        action.actions = mutations.enumerated().map { i, m in
-            var a = Basalt_Action()
-            a.index = UInt32(i)
-            a.mutation = Basalt_MutationProto(m)
-            return a
-        }
+        guard let server = metaServer else { throw ServerError(.pleaseHoldOn, "meta is not online yet") }
         var req = Basalt_MultiRequest()
-        req.regionActions = [action]
+        req.regionActions = [Basalt_RegionAction(region: RegionInfo.firstMeta.regionName, mutations: mutations, atomic: atomic)]
         let response = try await connections.data(server).multi(req)
         for r in response.regionActionResults {
             if r.hasException { throw ServerError(.io, "writing meta failed: \(r.exception.name): \(r.exception.message)") }
