@@ -158,7 +158,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"]),
+        .testTarget(name: "BasaltStorageTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltTestSupport"], exclude: ["testdata"]),
         .testTarget(name: "BasaltSettingsTests", dependencies: ["BasaltCore", "BasaltStorage", "BasaltSettings"]),
         .testTarget(name: "BasaltCoordinationTests", dependencies: ["BasaltCore", "BasaltCoordination", "BasaltTestSupport"]),
         .testTarget(
@@ -171,7 +171,8 @@ let package = Package(
         ),
         .testTarget(
             name: "BasaltClientTests",
-            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltMeta", "BasaltServer", "BasaltClient", "BasaltTestSupport"]
+            dependencies: ["BasaltCore", "BasaltProtocol", "BasaltMeta", "BasaltServer", "BasaltClient", "BasaltTestSupport"],
+            exclude: ["testdata"]
         ),
         .testTarget(
             name: "BasaltShellTests",

@@ -13,14 +13,22 @@ public struct RetryPolicy: Sendable, Hashable {
     public static let defaultRetries = 15
     public static let defaultPauseMs: Int64 = 100
 
+    /// The longest base pause accepted: an hour (times the backoff's 200, the longest sleep is 200 h).
+    public static let maxPauseMs: Int64 = 3_600_000
+
+    /// Values out of range are brought into it: at least one attempt, a pause of 1 ms to `maxPauseMs`.
     public init(retries: Int = Self.defaultRetries, pauseMs: Int64 = Self.defaultPauseMs) {
         self.retries = max(1, retries)
-        self.pauseMs = max(1, pauseMs)
+        self.pauseMs = min(max(1, pauseMs), Self.maxPauseMs)
     }
 
+    /// From `hbase.client.retries.number` and `hbase.client.pause`; a pause over `maxPauseMs` is refused.
     public init(_ conf: BasaltConfiguration) throws {
-        self.init(retries: try conf.int("hbase.client.retries.number", default: Self.defaultRetries),
-                  pauseMs: Int64(try conf.int("hbase.client.pause", default: Int(Self.defaultPauseMs))))
+        let pause = try conf.int("hbase.client.pause", default: Int(Self.defaultPauseMs))
+        guard pause <= Self.maxPauseMs else {
+            throw ClientError.invalidArgument("hbase.client.pause is \(pause) ms; it must be at most \(Self.maxPauseMs) ms (an hour)")
+        }
+        self.init(retries: try conf.int("hbase.client.retries.number", default: Self.defaultRetries), pauseMs: Int64(pause))
     }
 
     /// The sleep before retry number `attempt` (1-based).

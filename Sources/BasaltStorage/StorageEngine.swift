@@ -150,6 +150,7 @@ public final class StorageEngine: RegionHost, @unchecked Sendable {
         fileSystem: any FileSystem, root: String, serverName: String, configuration: Configuration = .init(),
         clock: @escaping @Sendable () -> Int64 = Region.systemClock, logger: Logger = Logger(label: "basalt.engine")
     ) throws {
+        try configuration.validate()
         self.fileSystem = fileSystem
         self.root = root
         self.configuration = configuration

@@ -147,7 +147,7 @@ public struct DataDrivenLine: Sendable, Equatable, DataDrivenArguments {
                 continue
             }
             i += 1
-            var values: [String]
+            let values: [String]
             if i < chars.count, chars[i] == "(" {
                 i += 1
                 let inner = try read(until: ")", what: "the list of '\(key)'")
