@@ -261,6 +261,11 @@ public enum DataDriven {
         try parse(lines: text.components(separatedBy: "\n"), file: file)
     }
 
+    /// The case file `name` in the `testdata` folder beside the calling test's source file.
+    public static func testData(_ name: String, besides filePath: String = #filePath) -> String {
+        URL(fileURLWithPath: filePath).deletingLastPathComponent().appendingPathComponent("testdata/\(name)").path
+    }
+
     /// Every mismatch, one after another, with a hint on how to accept the new outputs.
     public static func report(_ mismatches: [DataDrivenMismatch]) -> String {
         guard !mismatches.isEmpty else { return "" }

@@ -8,12 +8,8 @@ import Testing
 /// The client's retry policy and region location cache driven by the case files in testdata/. Run with
 /// BASALT_REWRITE=1 to record new outputs.
 @Suite struct ClientPolicyDataDrivenTests {
-    static func testData(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata/\(name)").path
-    }
-
     static func check(_ name: String, _ handler: (DataDrivenCase) throws -> String) throws {
-        let mismatches = try DataDriven.run(file: testData(name), handler)
+        let mismatches = try DataDriven.run(file: DataDriven.testData(name), handler)
         #expect(mismatches.isEmpty, "\(DataDriven.report(mismatches))")
     }
 

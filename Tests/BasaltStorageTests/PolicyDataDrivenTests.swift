@@ -8,12 +8,8 @@ import Testing
 /// The storage engine's policies driven by the case files in testdata/: flush triggers, compaction
 /// selection, split thresholds and WAL recovery. Run with BASALT_REWRITE=1 to record new outputs.
 @Suite struct PolicyDataDrivenTests {
-    static func testData(_ name: String) -> String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata/\(name)").path
-    }
-
     static func check(_ name: String, _ handler: (DataDrivenCase) throws -> String) throws {
-        let mismatches = try DataDriven.run(file: testData(name), handler)
+        let mismatches = try DataDriven.run(file: DataDriven.testData(name), handler)
         #expect(mismatches.isEmpty, "\(DataDriven.report(mismatches))")
     }
 
