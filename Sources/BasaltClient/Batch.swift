@@ -159,7 +159,7 @@ extension Connection {
             pending = Array(Set(again)).sorted()
             if pending.isEmpty { break }
             attempt += 1
-            if attempt >= retry.retries {
+            if attempt >= retry.attempts {
                 for i in pending { outcomes[i] = .failure(.retriesExhausted(attempt, last: lastError[i] ?? .connection("unknown failure"))) }
                 break
             }

@@ -132,7 +132,7 @@ public final class Connection: Sendable {
                 guard e.isRetryable else { throw e }
                 onFailure(e)
                 attempt += 1
-                if attempt >= retry.retries { throw ClientError.retriesExhausted(attempt, last: e) }
+                if attempt >= retry.attempts { throw ClientError.retriesExhausted(attempt, last: e) }
                 logger.debug("retrying", metadata: ["attempt": "\(attempt)", "error": "\(e)"])
                 try await pause(beforeAttempt: attempt, after: e)
             }

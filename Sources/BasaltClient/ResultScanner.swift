@@ -148,7 +148,7 @@ public final class ResultScanner: AsyncSequence {
                 let e = ClientError(error)
                 guard e.isRetryable, relocate || e.invalidatesLocation else { throw e }
                 attempt += 1
-                if attempt >= connection.retry.retries { throw ClientError.retriesExhausted(attempt, last: e) }
+                if attempt >= connection.retry.attempts { throw ClientError.retriesExhausted(attempt, last: e) }
                 if let failed = current { connection.invalidate(failed, because: e) }
                 try await connection.pause(beforeAttempt: attempt, after: e)
                 relocate = true

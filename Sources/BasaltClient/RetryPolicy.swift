@@ -1,13 +1,18 @@
 import BasaltCore
 
-/// How the client retries: `hbase.client.retries.number` attempts (15), sleeping `hbase.client.pause`
-/// (100 ms) times HBase's backoff multipliers between them, with 1% jitter. A value type.
+/// How the client retries: as HBase's client, `hbase.client.retries.number` retries (15) after the first
+/// attempt, sleeping `hbase.client.pause` (100 ms) times HBase's backoff multipliers between them, with 1%
+/// jitter. A value type.
 public struct RetryPolicy: Sendable, Hashable {
     /// HBase's `HConstants.RETRY_BACKOFF`.
     static let backoff: [Int64] = [1, 2, 3, 5, 10, 20, 40, 100, 100, 100, 100, 200, 200]
 
+    /// Retries after the first attempt (0: one attempt only).
     public var retries: Int
     public var pauseMs: Int64
+
+    /// Calls a request may make in all: the first and its retries (HBase's `retries2Attempts`).
+    public var attempts: Int { retries == .max ? .max : retries + 1 }
 
     /// `hbase.client.retries.number` and `hbase.client.pause` (ms) when not set.
     public static let defaultRetries = 15
@@ -16,9 +21,9 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The longest base pause accepted: an hour (times the backoff's 200, the longest sleep is 200 h).
     public static let maxPauseMs: Int64 = 3_600_000
 
-    /// Values out of range are brought into it: at least one attempt, a pause of 1 ms to `maxPauseMs`.
+    /// Values out of range are brought into it: no fewer than 0 retries, a pause of 1 ms to `maxPauseMs`.
     public init(retries: Int = Self.defaultRetries, pauseMs: Int64 = Self.defaultPauseMs) {
-        self.retries = max(1, retries)
+        self.retries = max(0, retries)
         self.pauseMs = min(max(1, pauseMs), Self.maxPauseMs)
     }
 

@@ -22,8 +22,8 @@ struct CanaryCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per region instead of a table.")
     var json = false
 
-    /// Client retries per region unless `hbase.client.retries.number` is given.
-    static let defaultRetries = 2
+    /// Client retries per region unless `hbase.client.retries.number` is given: one, so two tries.
+    static let defaultRetries = 1
     /// Client pause between them unless `hbase.client.pause` is given, in milliseconds.
     static let defaultPauseMs = 100
 

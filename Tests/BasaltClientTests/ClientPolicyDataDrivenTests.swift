@@ -30,9 +30,9 @@ import Testing
                 if let r = try c.string("retries") { values["hbase.client.retries.number"] = r }
                 if let p = try c.string("pause") { values["hbase.client.pause"] = p }
                 policy = try RetryPolicy(BasaltConfiguration(values))
-                return "retries=\(policy.retries) pause=\(policy.pauseMs)ms"
+                return "retries=\(policy.retries) attempts=\(policy.attempts) pause=\(policy.pauseMs)ms"
             case "pauses":
-                let attempts = try c.ints("attempts") ?? Array(stride(from: 1, to: policy.retries, by: 1))
+                let attempts = try c.ints("attempts") ?? Array(stride(from: 1, to: policy.attempts, by: 1))
                 if attempts.isEmpty { return "no pauses" }
                 return attempts.map { "after attempt \($0): " + RetryScript.pause(policy, attempt: $0) }.joined(separator: "\n")
             case "run":
@@ -132,7 +132,7 @@ import Testing
 
 /// The retry loop of `Connection.retrying`, replayed on scripted failures: a non-retryable failure ends
 /// the call at once; a retryable one counts an attempt and either gives up (`RETRIES_EXHAUSTED`) once
-/// the attempts reach `retries`, or sleeps the policy's pause. The loop itself needs a live coordination
+/// the attempts reach `attempts` (the retries and the first), or sleeps the policy's pause. The loop itself needs a live coordination
 /// session, so its decisions are retold here with the real policy and the real error conversions.
 enum RetryScript {
     /// Something to throw that is neither a Basalt error nor a protocol one.
@@ -162,7 +162,7 @@ enum RetryScript {
                 return finish(out, unused: lines.count - index - 1)
             }
             attempt += 1
-            if attempt >= policy.retries {
+            if attempt >= policy.attempts {
                 out.append(step + " -> give up")
                 out.append("result: \(ClientError.retriesExhausted(attempt, last: e))")
                 return finish(out, unused: lines.count - index - 1)
