@@ -15,7 +15,8 @@ package enum WALSplitter {
         package var files = 0
         package var entries = 0
         package var regions = 0
-        /// Regions named in the WAL whose folder is gone (split, merged or dropped since).
+        /// Regions named in the WAL whose folder or table is gone (split, merged or dropped since), or
+        /// whose table name does not parse.
         package var skippedRegions = 0
     }
 
@@ -91,11 +92,18 @@ package enum WALSplitter {
         }
         for (encoded, slot) in perRegion {
             guard let table = try? TableName(String(decoding: slot.table, as: UTF8.self)) else {
+                outcome.skippedRegions += 1
                 logger.warning("WAL entries name an invalid table; skipped", metadata: ["table": "\(Bytes.toStringBinary(slot.table))"])
                 continue
             }
             let tableDir = joinPath(root, "data", table.namespace, table.qualifier)
-            guard fs.exists(tableDir) else { continue }  // the table was deleted
+            guard fs.exists(tableDir) else {
+                outcome.skippedRegions += 1
+                logger.info("WAL edits for a table that no longer exists; skipped", metadata: [
+                    "table": "\(table)", "region": "\(String(decoding: encoded, as: UTF8.self))", "entries": "\(slot.count)",
+                ])
+                continue
+            }
             let regionDir = joinPath(tableDir, String(decoding: encoded, as: UTF8.self))
             // A region whose folder is gone was split or merged away (it closed with a flush first, so
             // its daughters' files hold these edits) or dropped: nothing will open it again.
