@@ -92,12 +92,21 @@ extension Region {
         let policy = configuration.compaction
         var done = 0
         for store in stores where family == nil || store.family.name == family {
-            let chosen = store.beginCompaction { files in
-                // Claimed under the store's lock: a region closing after this waits for the compaction.
-                if isClosed { return nil }
-                if major { return files.isEmpty ? nil : files }
-                guard let range = policy.selectMinor(sizes: files.map(\.info.dataBytes)) else { return nil }
-                return Array(files[range])
+            func claim() -> [HFileReader]? {
+                store.beginCompaction { files in
+                    // Claimed under the store's lock: a region closing after this waits for the compaction.
+                    if isClosed { return nil }
+                    if major { return files.isEmpty ? nil : files }
+                    guard let range = policy.selectMinor(sizes: files.map(\.info.dataBytes)) else { return nil }
+                    return Array(files[range])
+                }
+            }
+            var chosen = claim()
+            // A major compaction asked for while another compaction of the store runs waits for it and
+            // then takes every file, rather than doing nothing.
+            while major, chosen == nil, store.isCompacting, !isClosed {
+                store.waitForCompaction()
+                chosen = claim()
             }
             guard let inputs = chosen else { continue }
             let all = store.fileCount == inputs.count

@@ -1,6 +1,7 @@
 import BasaltCore
 import BasaltTestSupport
 import Foundation
+import Synchronization
 import Testing
 @testable import BasaltStorage
 
@@ -132,6 +133,34 @@ import Testing
         #expect(!after.contains { $0.type != .put })
         #expect(after.map { String(decoding: $0.value, as: UTF8.self) } == ["a3", "a2", "c1"])
         #expect(r.stores[0].storeFiles[0].info.majorCompacted)
+    }
+
+    /// A major compaction asked for while another compaction holds the store waits for it, then takes
+    /// every file (it used to return 0 and do nothing).
+    @Test func aMajorCompactionWaitsForTheRunningOne() throws {
+        let f = try TestRegionFactory()
+        let (wal, r) = try f.open()
+        defer { try? wal.close() }
+        for i in 0..<3 {
+            try r.put("r\(i)", "f", "q", "v\(i)")
+            try r.flush()
+        }
+        let store = r.stores[0]
+        let claimed = try #require(store.beginCompaction { Array($0.prefix(1)) })
+        let result = Mutex<Int?>(nil)
+        let major = Thread {
+            let n = try? r.compact(major: true)
+            result.withLock { $0 = n }
+        }
+        major.start()
+        usleep(100_000)
+        #expect(result.withLock { $0 } == nil, "the major compaction waits while the store is claimed")
+        store.endCompaction(inputs: claimed, output: nil)
+        for _ in 0..<500 where result.withLock({ $0 }) == nil { usleep(10_000) }
+        #expect(result.withLock { $0 } == 1)
+        #expect(store.fileCount == 1)
+        #expect(store.storeFiles[0].info.majorCompacted)
+        #expect(try r.value("r2", "f", "q") == b("v2"))
     }
 
     @Test func compactedFilesAreDeletedOnlyWhenNoReaderUsesThem() throws {
