@@ -55,11 +55,13 @@ public final class ApacheZooKeeper: @unchecked Sendable {
                 maxClientCnxns=0
 
                 """
+            // Plain writes into the server's fresh folder: Foundation's atomic write on Linux leaves an
+            // empty TemporaryDirectory.* folder in /tmp each time.
             if size > 1 {
                 for j in 0..<size { config += "server.\(j + 1)=127.0.0.1:\(quorumPorts[j].0):\(quorumPorts[j].1)\n" }
-                try "\(i + 1)\n".write(toFile: "\(dir)/myid", atomically: true, encoding: .utf8)
+                try "\(i + 1)\n".write(toFile: "\(dir)/myid", atomically: false, encoding: .utf8)
             }
-            try config.write(toFile: "\(dir)/zoo.cfg", atomically: true, encoding: .utf8)
+            try config.write(toFile: "\(dir)/zoo.cfg", atomically: false, encoding: .utf8)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             let main = size > 1 ? "org.apache.zookeeper.server.quorum.QuorumPeerMain" : "org.apache.zookeeper.server.ZooKeeperServerMain"
