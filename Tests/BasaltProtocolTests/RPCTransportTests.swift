@@ -165,6 +165,25 @@ import Testing
         }
     }
 
+    /// One timer serves every call of a connection: a call with an earlier deadline than those already in
+    /// flight still gives up on time, and the later ones keep waiting for their own.
+    @Test func anEarlierDeadlineRearmsTheConnectionsTimer() async throws {
+        try await Self.withServer { server in
+            let c = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "TestService")
+            let long = Task { try await c.call("Slow", Self.pair("a", "3000"), timeout: .milliseconds(1500)) }
+            try await Task.sleep(for: .milliseconds(50))
+            let started = ContinuousClock.now
+            let short = await #expect(throws: ProtocolError.self) { _ = try await c.call("Slow", Self.pair("a", "3000"), timeout: .milliseconds(100)) }
+            #expect(short?.kind == .connection)
+            #expect(ContinuousClock.now - started < .milliseconds(1000), "the short call waited for the long one's deadline")
+            let longResult = await long.result
+            #expect(throws: ProtocolError.self) { _ = try longResult.get() }
+            #expect(ContinuousClock.now - started >= .milliseconds(1300), "the long call kept its own deadline")
+            #expect(c.isActive)
+            await c.close()
+        }
+    }
+
     // MARK: - Bad input, through raw sockets
 
     /// Sends `bytes` on a fresh connection and returns what the server writes back before it closes (or

@@ -87,20 +87,17 @@ public final class RPCClientConnection: Sendable {
         var frame = channel.allocator.buffer(capacity: 64 + (cellBlock?.readableBytes ?? 0))
         try RPCFraming.writeRequest(callId: id, method: method, param: request, cellBlock: cellBlock, into: &frame)
         let promise = channel.eventLoop.makePromise(of: RPCFraming.Response.self)
+        // The handler keeps the deadline beside the call and one timer per connection for them all: a
+        // scheduled task per call (armed, then cancelled on the answer) cost a tenth of a busy client's CPU.
+        let expiry = (timeout ?? callTimeout).map { limit in
+            RPCClientHandler.Expiry(deadline: .now() + .nanoseconds(limit.inNanoseconds), method: method, limit: limit, closesConnection: timeout == nil)
+        }
         let schedule = outbound.withLock { q -> Bool in
-            q.calls.append(RPCClientHandler.Outbound(id: id, frame: frame, promise: promise))
+            q.calls.append(RPCClientHandler.Outbound(id: id, frame: frame, promise: promise, expiry: expiry))
             defer { q.scheduled = true }
             return !q.scheduled
         }
         if schedule { channel.eventLoop.execute { self.writeOutbound() } }
-        if let limit = timeout ?? callTimeout {
-            let presumedDead = timeout == nil
-            let expiry = channel.eventLoop.scheduleTask(in: .nanoseconds(limit.inNanoseconds)) { [peer, channel] in
-                promise.fail(ProtocolError(.connection, "\(method) to \(peer) had no answer within \(limit)\(presumedDead ? " (hbase.rpc.timeout); closing the connection" : "")"))
-                if presumedDead { channel.close(promise: nil) }
-            }
-            promise.futureResult.whenComplete { _ in expiry.cancel() }
-        }
         let response = try await promise.futureResult.get()
         return RPCReply(method: method, message: response.message, cellBlock: response.cellBlock)
     }
@@ -114,17 +111,17 @@ public final class RPCClientConnection: Sendable {
             }
             return q.calls
         }
+        guard let last = calls.last else { return }
+        // Writes that fail (the channel already closed, so no handler sees them) fail their calls: the
+        // batch's last write carries the one promise, as it fails whenever an earlier one did; a call
+        // already answered ignores it.
         let peer = peer
-        for call in calls {
-            // A write that fails (the channel already closed, so no handler sees it) fails the call; a call
-            // already answered ignores it.
-            let written = channel.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenFailure { error in
-                call.promise.fail(ProtocolError(.connection, "cannot send to \(peer): \(error)"))
-            }
-            channel.write(call, promise: written)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            for call in calls { call.promise.fail(ProtocolError(.connection, "cannot send to \(peer): \(error)")) }
         }
-        channel.flush()
+        for call in calls.dropLast() { channel.write(call, promise: nil) }
+        channel.writeAndFlush(last, promise: written)
     }
 
     /// Sends one call and decodes its answer as `M`.
@@ -166,13 +163,26 @@ final class RPCClientHandler: ChannelDuplexHandler {
         let id: UInt32
         let frame: ByteBuffer
         let promise: EventLoopPromise<RPCFraming.Response>
+        let expiry: Expiry?
+    }
+
+    /// When a call gives up waiting for its answer. Past `callTimeout` (no timeout of the call's own) the
+    /// peer is presumed gone and the connection closes.
+    struct Expiry: Sendable {
+        let deadline: NIODeadline
+        let method: String
+        let limit: Duration
+        let closesConnection: Bool
     }
 
     private let opening: ByteBuffer
     private let peer: String
-    private var pending: [UInt32: EventLoopPromise<RPCFraming.Response>] = [:]
+    private var pending: [UInt32: (promise: EventLoopPromise<RPCFraming.Response>, expiry: Expiry?)] = [:]
     /// Set once the connection failed: later calls fail at once with it.
     private var failure: (any Error)?
+    /// The one timer of the connection, armed for the earliest deadline of a call in flight (or later:
+    /// answered calls leave their deadlines behind, and the sweep re-arms for what is still waiting).
+    private var sweep: (at: NIODeadline, task: Scheduled<Void>)?
 
     init(opening: ByteBuffer, peer: String) {
         self.opening = opening
@@ -191,8 +201,43 @@ final class RPCClientHandler: ChannelDuplexHandler {
             promise?.fail(failure)
             return
         }
-        pending[call.id] = call.promise
+        pending[call.id] = (call.promise, call.expiry)
+        if let expiry = call.expiry, sweep.map({ expiry.deadline < $0.at }) ?? true {
+            arm(at: expiry.deadline, context)
+        }
         context.write(wrapOutboundOut(call.frame), promise: promise)
+    }
+
+    private func arm(at deadline: NIODeadline, _ context: ChannelHandlerContext) {
+        sweep?.task.cancel()
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let task = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.handler.expire(bound.value.context) }
+        sweep = (deadline, task)
+    }
+
+    /// Fails the calls whose deadline passed, closes the connection if one of them presumed the peer gone,
+    /// and re-arms the timer for the earliest deadline still waiting.
+    private func expire(_ context: ChannelHandlerContext) {
+        sweep = nil
+        let now = NIODeadline.now()
+        var closing = false
+        var next: NIODeadline?
+        for (id, call) in pending {
+            guard let expiry = call.expiry else { continue }
+            if expiry.deadline <= now {
+                pending.removeValue(forKey: id)
+                let why = expiry.closesConnection ? " (hbase.rpc.timeout); closing the connection" : ""
+                call.promise.fail(ProtocolError(.connection, "\(expiry.method) to \(peer) had no answer within \(expiry.limit)\(why)"))
+                closing = closing || expiry.closesConnection
+            } else if next.map({ expiry.deadline < $0 }) ?? true {
+                next = expiry.deadline
+            }
+        }
+        if closing {
+            context.close(promise: nil)
+        } else if let next {
+            arm(at: next, context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -206,7 +251,7 @@ final class RPCClientHandler: ChannelDuplexHandler {
             return
         }
         let id = response.header.callID
-        guard let promise = pending.removeValue(forKey: id) else {
+        guard let promise = pending.removeValue(forKey: id)?.promise else {
             if response.header.hasException {
                 // Call id 0 with an exception: the server refused the connection itself.
                 let e = RPCException.decode(response.header.exception)
@@ -223,6 +268,8 @@ final class RPCClientHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        sweep?.task.cancel()
+        sweep = nil
         failAll(context, ProtocolError(.connection, "the connection to \(peer) closed"))
         context.fireChannelInactive()
     }
@@ -236,6 +283,6 @@ final class RPCClientHandler: ChannelDuplexHandler {
         if failure == nil { failure = error }
         let all = pending
         pending.removeAll()
-        for (_, p) in all { p.fail(error) }
+        for (_, call) in all { call.promise.fail(error) }
     }
 }
