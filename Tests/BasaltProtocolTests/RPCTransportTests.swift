@@ -71,7 +71,9 @@ import Testing
             let c = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "TestService")
             let order = Names()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for (name, ms) in [("slow", 300), ("fast", 0), ("middle", 100)] {
+                // Gaps of seconds: under the whole suite's load the three tasks may start a few hundred
+                // ms apart, and the order must still be the server's, not the start's.
+                for (name, ms) in [("slow", 3000), ("fast", 0), ("middle", 1500)] {
                     group.addTask {
                         let answer = try await c.call("Slow", Self.pair(name, "\(ms)"), returning: HBaseNameStringPair.self)
                         #expect(answer.name == name)
