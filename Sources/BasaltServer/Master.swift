@@ -192,7 +192,7 @@ public final class Master: Sendable {
     /// Writes puts and deletes to meta in one batch; with `atomic`, all of them or none (one WAL entry,
     /// every row locked), as a split or merge needs.
     func writeMeta(_ mutations: [Mutation], atomic: Bool = false) async throws {
-        guard let server = metaServer else { throw ServerError(.pleaseHoldOn, "meta is not online yet") }
+        let (server, _) = try metaRegionSpec()
         var req = Basalt_MultiRequest()
         req.regionActions = [Basalt_RegionAction(region: RegionInfo.firstMeta.regionName, mutations: mutations, atomic: atomic)]
         let response = try await connections.data(server).multi(req)

@@ -34,6 +34,13 @@ struct RegionSequenceIds {
         return out
     }
 
+    /// Notes every region of this run in `target`, then empties this one. No copy is made, so emptying
+    /// keeps this run's storage instead of allocating afresh (this runs once per WAL group write).
+    mutating func moveAll(into target: inout RegionSequenceIds) {
+        forEach { target.note($0, $1) }
+        removeAll()
+    }
+
     mutating func removeAll() {
         lastRegion = nil
         lastSequenceId = 0

@@ -108,9 +108,7 @@ public final class WAL: @unchecked Sendable {
 
         /// What the writer wrote is now in the current file.
         mutating func moveWrittenRegionsToCurrentFile() {
-            let written = writingRegions
-            written.forEach { r, seq in currentFileRegions.note(r, seq) }
-            writingRegions.removeAll()
+            writingRegions.moveAll(into: &currentFileRegions)
         }
     }
 

@@ -168,21 +168,24 @@ import Testing
     }
 
     /// One timer serves every call of a connection: a call with an earlier deadline than those already in
-    /// flight still gives up on time, and the later ones keep waiting for their own.
+    /// flight still gives up by its own, and the later call is not failed by it. The margins are seconds:
+    /// under the whole suite's load a resumption can wait a second or two.
     @Test func anEarlierDeadlineRearmsTheConnectionsTimer() async throws {
         try await Self.withServer { server in
             let c = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "TestService")
-            let long = Task { try await c.call("Slow", Self.pair("a", "3000"), timeout: .milliseconds(1500)) }
+            let long = Task { try await c.call("Slow", Self.pair("a", "3000"), timeout: .seconds(20)) }
             try await Task.sleep(for: .milliseconds(50))
             let started = ContinuousClock.now
             let short = await #expect(throws: ProtocolError.self) { _ = try await c.call("Slow", Self.pair("a", "3000"), timeout: .milliseconds(100)) }
             #expect(short?.kind == .connection)
-            #expect(ContinuousClock.now - started < .milliseconds(1000), "the short call waited for the long one's deadline")
-            let longResult = await long.result
-            #expect(throws: ProtocolError.self) { _ = try longResult.get() }
-            #expect(ContinuousClock.now - started >= .milliseconds(1300), "the long call kept its own deadline")
+            #expect(short?.message.contains("no answer within") == true)
+            #expect(ContinuousClock.now - started < .seconds(10), "the short call waited for the long one's deadline")
             #expect(c.isActive)
             await c.close()
+            // The long call ends with the connection, not by a deadline of its own or of the short call.
+            let longResult = await long.result
+            let longError = #expect(throws: ProtocolError.self) { _ = try longResult.get() }
+            #expect(longError?.message.contains("no answer within") == false, "\(String(describing: longError))")
         }
     }
 
