@@ -1,4 +1,6 @@
 import BasaltCore
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// The services a Basalt server offers on its RPC port, by the name a connection's header asks for. Basalt's
@@ -19,7 +21,9 @@ public enum RPCServiceName: String, Sendable, CaseIterable {
 
 /// Native RPC connections to servers, one per server and service, opened on first use (callers asking at
 /// once share one dial) and kept until `forget` (after a failure) or `closeAll`. A connection found closed
-/// is dialled again. Lock order: `connections` before `open`. Used by the masters, the region servers and the client. Safe to share across tasks.
+/// is dialled again. All of them read and write on one event loop, `eventLoop`: a task that runs there
+/// (`executor`) makes its calls and gets their answers on one thread. Lock order: `connections` before
+/// `open`. Used by the masters, the region servers and the client. Safe to share across tasks.
 public final class ServerConnections: Sendable {
     private struct Key: Hashable {
         let server: String
@@ -31,24 +35,31 @@ public final class ServerConnections: Sendable {
     private let open = Mutex<[Key: RPCClientConnection]>([:])
     private let limits: RPCLimits
     private let connectTimeout: Duration
+    /// The event loop every connection of this set runs on.
+    public let eventLoop: any EventLoop
+    /// Runs a task's jobs on `eventLoop` (see `EventLoopTaskExecutor`).
+    public let executor: EventLoopTaskExecutor
 
-    public init(limits: RPCLimits = RPCLimits(), connectTimeout: Duration = .seconds(10)) {
+    public init(limits: RPCLimits = RPCLimits(), connectTimeout: Duration = .seconds(10),
+                eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
         self.limits = limits
         self.connectTimeout = connectTimeout
+        self.eventLoop = eventLoop
+        executor = EventLoopTaskExecutor(eventLoop)
     }
 
     /// An open connection to `service` on `server`.
     public func connection(_ server: ServerName, _ service: RPCServiceName) async throws -> RPCClientConnection {
         let key = Key(server: server.hostAndPort, service: service)
         if let ready = open.withLock({ $0[key] }), ready.isActive { return ready }
-        let (limits, timeout) = (limits, connectTimeout)
+        let (limits, timeout, loop) = (limits, connectTimeout, eventLoop)
         for _ in 0..<2 {
             let dial = connections.withLock { all in
                 if let existing = all[key] { return existing }
                 let dial = Task {
                     try await RPCClientConnection.connect(
                         host: server.host, port: server.port, service: service.rawValue, limits: limits, connectTimeout: timeout,
-                        callTimeout: service.boundedByCallTimeout ? limits.callTimeout : nil)
+                        callTimeout: service.boundedByCallTimeout ? limits.callTimeout : nil, group: loop)
                 }
                 all[key] = dial
                 return dial

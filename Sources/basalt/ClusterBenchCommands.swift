@@ -16,6 +16,8 @@ struct ClusterBenchOptions: ParsableArguments {
     @Option(help: "SKIP_WAL, ASYNC_WAL, SYNC_WAL, FSYNC_WAL or USE_DEFAULT.") var durability = "USE_DEFAULT"
     @Option(name: .customLong("ack-log"), help: "load: append each key once acknowledged; verify: the keys to check.") var ackLog: String?
     @Flag(help: "One JSON object per benchmark on stdout.") var json = false
+    @Option(name: .customLong("tasks-on"), help: "Where the client tasks run: event-loop (Connection.executor; get's default) or cooperative-pool (load's, scan's and verify's).")
+    var tasksOn: TaskPlacement?
     @Option(help: "Seed for the random keys (default: time based).") var seed: UInt64?
     @OptionGroup var conf: ConfigurationOptions
 
@@ -34,7 +36,8 @@ struct ClusterBenchOptions: ParsableArguments {
     /// `--rows`, or `--num × --threads`, or 1,000,000.
     var totalRows: Int { rows ?? num.map { $0 * threads } ?? 1_000_000 }
 
-    func benchmark() async throws -> ClusterBenchmark {
+    /// The benchmark, its tasks where `--tasks-on` says or else at `placement`, the command's own default.
+    func benchmark(placement: TaskPlacement = .cooperativePool) async throws -> ClusterBenchmark {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = .warning
@@ -43,9 +46,19 @@ struct ClusterBenchOptions: ParsableArguments {
         let connection = try await Connection.connect(try conf.load())
         return ClusterBenchmark(
             connection: connection, table: try TableName(table), regions: regions, rows: totalRows, threads: threads, keySize: keySize,
-            valueSize: valueSize, durability: try Durability(parsing: durability), ackLog: ackLog, json: json,
+            valueSize: valueSize, durability: try Durability(parsing: durability), ackLog: ackLog, json: json, placement: tasksOn ?? placement,
             seed: seed ?? UInt64(Date().timeIntervalSince1970 * 1e6))
     }
+}
+
+/// Where a networked benchmark's client tasks run.
+enum TaskPlacement: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// On the connection's event loop (`Connection.executor`): a call is written and its answer resumes
+    /// the task on one thread. For gets, whose time is round trips.
+    case eventLoop = "event-loop"
+    /// On Swift's cooperative pool: the tasks' own work (a load builds every mutation) spreads over the
+    /// cores, at two thread hand-offs per call.
+    case cooperativePool = "cooperative-pool"
 }
 
 extension BenchCommand {
@@ -67,7 +80,7 @@ extension BenchCommand {
         @OptionGroup var options: ClusterBenchOptions
 
         func run() async throws {
-            let bench = try await options.benchmark()
+            let bench = try await options.benchmark(placement: .eventLoop)
             try await bench.get(count: options.num ?? 100_000)
             await bench.connection.close()
         }

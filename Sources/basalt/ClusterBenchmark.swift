@@ -18,6 +18,8 @@ struct ClusterBenchmark {
     let durability: Durability
     let ackLog: String?
     let json: Bool
+    /// Where the tasks run.
+    let placement: TaskPlacement
     let seed: UInt64
 
     static let family = Bytes.of("family")
@@ -50,7 +52,8 @@ struct ClusterBenchmark {
         var merged = LatencyHistogram()
         var ops = 0, found = 0
         try await withThrowingTaskGroup(of: (LatencyHistogram, Int, Int).self) { group in
-            for t in 0..<threads { group.addTask { try await perTask(t) } }
+            let executor = placement == .eventLoop ? connection.executor : nil
+            for t in 0..<threads { group.addTask(executorPreference: executor) { try await perTask(t) } }
             for try await (h, o, f) in group {
                 merged.merge(h)
                 ops += o

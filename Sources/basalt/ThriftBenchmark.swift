@@ -48,7 +48,7 @@ extension ClusterBenchmark {
         let native = try TableName(table.nameAsString + "_native"), gateway = try TableName(table.nameAsString + "_thrift")
         for t in [native, gateway] {
             try await ClusterBenchmark(connection: connection, table: t, regions: regions, rows: rows, threads: threads, keySize: keySize,
-                                       valueSize: valueSize, durability: durability, ackLog: nil, json: json, seed: seed).ensureTable()
+                                       valueSize: valueSize, durability: durability, ackLog: nil, json: json, placement: placement, seed: seed).ensureTable()
         }
         let (connection, rows, threads, keySize, valueSize, seed) = (connection, rows, threads, keySize, valueSize, seed)
         let family = Self.family, qualifier = Self.qualifier

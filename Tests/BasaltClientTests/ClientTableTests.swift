@@ -80,4 +80,44 @@ func b(_ s: String) -> [UInt8] { Array(s.utf8) }
             if case .success(let r) = outcomes[2] { #expect(r.value(family: b("f"), qualifier: b("q")) == b("v-h")) } else { Issue.record("the get failed") }
         }
     }
+
+    /// Tasks on the connection's event loop (`Connection.executor`) do everything a task elsewhere does:
+    /// the first call finds meta through ZooKeeper and dials each server from the loop, many calls are in
+    /// flight at once (more than one write takes), and a region's move is retried.
+    @Test func tasksOnTheConnectionsEventLoop() async throws {
+        try await MiniCluster.run(regionServers: 3) { cluster, connection in
+            let t = try TableName("onloop")
+            try await connection.admin().createTable(try TableDescriptor(name: t, families: [ColumnFamilyDescriptor("f")]), splitKeys: [[0x40], [0x80], [0xC0]])
+            let fresh = try await cluster.connect()
+            let table = fresh.table(t)
+            let key: @Sendable (Int) -> [UInt8] = { i in [UInt8(truncatingIfNeeded: i &* 37), 0x00, 0xFF, UInt8(i & 0xFF)] }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<64 {
+                    group.addTask(executorPreference: fresh.executor) {
+                        var p = Put(row: key(i))
+                        p.add(family: b("f"), qualifier: b("q"), value: [UInt8](repeating: UInt8(i), count: 1 + i * 97))
+                        try await table.put(p)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Every region moves: the cached locations are stale, and the gets retry from the loop.
+            for location in try await connection.regionLocator(t).allLocations() {
+                try await connection.admin().move(encodedRegionName: location.region.encodedName)
+            }
+            let values = try await withThrowingTaskGroup(of: (Int, [UInt8]?).self) { group in
+                for i in 0..<64 {
+                    group.addTask(executorPreference: fresh.executor) {
+                        (i, try await table.get(Get(row: key(i))).value(family: b("f"), qualifier: b("q")))
+                    }
+                }
+                var all: [Int: [UInt8]?] = [:]
+                for try await (i, v) in group { all[i] = v }
+                return all
+            }
+            #expect(values.count == 64)
+            for i in 0..<64 { #expect(values[i] == [UInt8](repeating: UInt8(i), count: 1 + i * 97), "row \(i)") }
+            await fresh.close()
+        }
+    }
 }

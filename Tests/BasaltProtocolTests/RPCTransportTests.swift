@@ -97,6 +97,28 @@ import Testing
         }
     }
 
+    /// Tasks on the connection's event loop make their calls and get their answers there; more calls than
+    /// one write takes (`callsPerWrite`) go out in several writes, each answered right.
+    @Test func callsFromTasksOnTheEventLoop() async throws {
+        try await Self.withServer { server in
+            let c = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "TestService")
+            let executor = EventLoopTaskExecutor(c.eventLoop)
+            let onLoop = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<100 {
+                    group.addTask(executorPreference: executor) {
+                        let before = c.eventLoop.inEventLoop
+                        let answer = try await c.call("Echo", Self.pair("n\(i)", String(repeating: "y", count: i * 13)), returning: HBaseNameStringPair.self)
+                        #expect(answer == Self.pair("n\(i)", String(repeating: "y", count: i * 13)))
+                        return before && c.eventLoop.inEventLoop
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(onLoop == 100)
+            await c.close()
+        }
+    }
+
     @Test func exceptionsCarryHBasesClassNames() async throws {
         try await Self.withServer { server in
             let c = try await RPCClientConnection.connect(host: "127.0.0.1", port: server.port, service: "TestService")
