@@ -492,6 +492,58 @@ public nonisolated struct Basalt_MultiRequest: Sendable {
   public init() {}
 }
 
+/// MultiRequest as the client writes it: each action already encoded (a `bytes` field and an embedded
+/// message are both length-delimited on the wire, so the server reads this as a MultiRequest). Protobuf
+/// encoders size every enclosing message again for each level; an action encoded once is sized at its
+/// own depth only.
+public nonisolated struct Basalt_EncodedMultiRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var regionActions: [Basalt_EncodedRegionAction] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Basalt_EncodedRegionAction: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var region: Basalt_RegionSpecifier {
+    get {_region ?? Basalt_RegionSpecifier()}
+    set {_region = newValue}
+  }
+  /// Returns true if `region` has been explicitly set.
+  public var hasRegion: Bool {self._region != nil}
+  /// Clears the value of `region`. Subsequent reads from it will return its default value.
+  public mutating func clearRegion() {self._region = nil}
+
+  public var atomic: Bool = false
+
+  /// each an encoded Action
+  public var actions: [Data] = []
+
+  public var condition: Basalt_Condition {
+    get {_condition ?? Basalt_Condition()}
+    set {_condition = newValue}
+  }
+  /// Returns true if `condition` has been explicitly set.
+  public var hasCondition: Bool {self._condition != nil}
+  /// Clears the value of `condition`. Subsequent reads from it will return its default value.
+  public mutating func clearCondition() {self._condition = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _region: Basalt_RegionSpecifier? = nil
+  fileprivate var _condition: Basalt_Condition? = nil
+}
+
 public nonisolated struct Basalt_MultiResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1380,6 +1432,85 @@ nonisolated extension Basalt_MultiRequest: SwiftProtobuf.Message, SwiftProtobuf.
 
   public static func ==(lhs: Basalt_MultiRequest, rhs: Basalt_MultiRequest) -> Bool {
     if lhs.regionActions != rhs.regionActions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Basalt_EncodedMultiRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EncodedMultiRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_actions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.regionActions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.regionActions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.regionActions, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Basalt_EncodedMultiRequest, rhs: Basalt_EncodedMultiRequest) -> Bool {
+    if lhs.regionActions != rhs.regionActions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Basalt_EncodedRegionAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EncodedRegionAction"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}region\0\u{1}atomic\0\u{1}actions\0\u{1}condition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._region) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.atomic) }()
+      case 3: try { try decoder.decodeRepeatedBytesField(value: &self.actions) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._condition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._region {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.atomic != false {
+      try visitor.visitSingularBoolField(value: self.atomic, fieldNumber: 2)
+    }
+    if !self.actions.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.actions, fieldNumber: 3)
+    }
+    try { if let v = self._condition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Basalt_EncodedRegionAction, rhs: Basalt_EncodedRegionAction) -> Bool {
+    if lhs._region != rhs._region {return false}
+    if lhs.atomic != rhs.atomic {return false}
+    if lhs.actions != rhs.actions {return false}
+    if lhs._condition != rhs._condition {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
