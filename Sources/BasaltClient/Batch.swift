@@ -31,6 +31,16 @@ public enum BatchAction: Sendable {
         }
     }
 
+    /// The action as its `Action` message's bytes; puts and deletes straight from the mutation
+    /// (`ActionEncoder`), the rest through SwiftProtobuf.
+    func encoded(index: Int) throws -> Data {
+        switch self {
+        case .put(let p): ActionEncoder.encode(.put(p), index: index)
+        case .delete(let d): ActionEncoder.encode(.delete(d), index: index)
+        default: try proto(index: index).serializedBytes()
+        }
+    }
+
     func proto(index: Int) -> Basalt_Action {
         var a = Basalt_Action()
         a.index = UInt32(index)
@@ -50,8 +60,8 @@ extension Table {
     /// a retry can cure. Each action gets its outcome, in order; gets, increments and appends carry rows.
     public func batch(_ actions: [BatchAction]) async throws -> [Result<RowResult, ClientError>] {
         for a in actions { try connection.validate(a) }
-        let protos = actions.enumerated().map { i, a in a.proto(index: i) }
-        let results = await connection.runBatch(name, protos, rows: actions.map(\.row), sizes: actions.map(\.estimatedSize))
+        let encoded = try actions.enumerated().map { i, a in try a.encoded(index: i) }
+        let results = await connection.runBatch(name, encoded, rows: actions.map(\.row), sizes: actions.map(\.estimatedSize))
         return results.enumerated().map { i, r in
             r.flatMap { proto in
                 do { return .success(try proto.toRowResult(row: actions[i].row)) } catch { return .failure(ClientError(error)) }
@@ -73,21 +83,15 @@ extension Connection {
         func hash(into hasher: inout Hasher) { name.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
 
-    /// Sends `actions` (whose `index` is their position, `sizes` their estimated bytes) to the regions
+    /// Sends `actions` (encoded `Action`s whose `index` is their position, `sizes` their estimated bytes;
+    /// each encoded once for every attempt, see `Basalt_EncodedMultiRequest`) to the regions
     /// holding `rows`: locates each, groups them by server and region, sends each server its actions in
     /// requests of about `hbase.client.max.perrequest.heapsize`, one after another (servers concurrently),
     /// then retries the retryable failures (relocating first) until they succeed or the retries run out.
-    func runBatch(_ table: TableName, _ actions: [Basalt_Action], rows: [[UInt8]], sizes: [Int]) async -> [Result<Basalt_Result, ClientError>] {
-        // Each action encoded once, for every attempt (see `Basalt_EncodedMultiRequest`).
-        let encoded: [Data]
-        do {
-            encoded = try actions.map { try $0.serializedBytes() }
-        } catch {
-            return actions.map { _ in .failure(ClientError(error)) }
-        }
-        var outcomes = [Result<Basalt_Result, ClientError>?](repeating: nil, count: actions.count)
-        var lastError = [ClientError?](repeating: nil, count: actions.count)
-        var pending = Array(actions.indices)
+    func runBatch(_ table: TableName, _ encoded: [Data], rows: [[UInt8]], sizes: [Int]) async -> [Result<Basalt_Result, ClientError>] {
+        var outcomes = [Result<Basalt_Result, ClientError>?](repeating: nil, count: encoded.count)
+        var lastError = [ClientError?](repeating: nil, count: encoded.count)
+        var pending = Array(encoded.indices)
         var attempt = 0
         while !pending.isEmpty {
             var again: [Int] = []
@@ -177,7 +181,7 @@ extension Connection {
                         }
                         for r in result.results {
                             let i = Int(r.index)
-                            guard i < actions.count, outcomes[i] == nil else { continue }
+                            guard i < encoded.count, outcomes[i] == nil else { continue }
                             if r.hasException { fail(i, ClientError(proto: r.exception)) } else { outcomes[i] = .success(r.result) }
                         }
                     }

@@ -78,12 +78,7 @@ public final class BufferedMutator: Sendable {
             return b.mutations
         }
         guard !batch.isEmpty else { return }
-        let actions = batch.enumerated().map { i, m in
-            switch m {
-            case .put(let p): BatchAction.put(p).proto(index: i)
-            case .delete(let d): BatchAction.delete(d).proto(index: i)
-            }
-        }
+        let actions = batch.enumerated().map { i, m in ActionEncoder.encode(m, index: i) }
         let outcomes = await connection.runBatch(table, actions, rows: batch.map(\.row), sizes: batch.map(Self.size))
         var failed: [(Mutation, ClientError)] = []
         for (i, o) in outcomes.enumerated() {
