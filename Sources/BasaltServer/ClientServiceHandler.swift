@@ -9,8 +9,9 @@ enum ClientServiceHandler {
         var table = ServiceTable(.basaltClient)
         table.add(BasaltClientServiceMethod.get, on: server, grouped: true, timed: { _ in .get }) { (request: Basalt_GetRequest, engine) in
             let region = try RegionServer.region(request.region, in: engine)
-            var response = Basalt_GetResponse()
-            response.result = try get(request.get, on: region)
+            // The Result encoded straight from the row (a GetResponse on the wire).
+            var response = Basalt_EncodedGetResponse()
+            response.result = ResultEncoder.encode(try row(request.get, on: region), existenceOnly: request.get.existenceOnly)
             return response
         }
         table.add(BasaltClientServiceMethod.mutate, on: server, timed: Self.kind) { (request: Basalt_MutateRequest, engine) in
@@ -47,6 +48,15 @@ enum ClientServiceHandler {
     // MARK: - The work, on a handler thread
 
     static func get(_ proto: Basalt_Get, on region: Region) throws -> Basalt_Result {
+        let found = try row(proto, on: region)
+        guard proto.existenceOnly else { return Basalt_Result(found) }
+        var result = Basalt_Result()
+        result.exists = !found.cells.isEmpty
+        return result
+    }
+
+    /// The row a get reads (the closest row at or before it for `closest_row_before`).
+    static func row(_ proto: Basalt_Get, on region: Region) throws -> RowResult {
         let get = try proto.toGet()
         if proto.closestRowBefore {
             var scan = Scan(startRow: get.row)
@@ -56,14 +66,9 @@ enum ClientServiceHandler {
             scan.maxVersions = get.maxVersions
             scan.timeRange = get.timeRange
             scan.filter = get.filter
-            return Basalt_Result(try region.scanner(scan).next() ?? RowResult(row: [], cells: []))
+            return try region.scanner(scan).next() ?? RowResult(row: [], cells: [])
         }
-        var result = Basalt_Result(try region.get(get))
-        if proto.existenceOnly {
-            result.exists = !result.cells.isEmpty
-            result.cells = []
-        }
-        return result
+        return try region.get(get)
     }
 
     /// One mutation, conditional when `condition` is set. Returns the result to send (increment and

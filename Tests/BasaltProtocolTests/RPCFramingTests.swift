@@ -145,6 +145,25 @@ import Testing
         #expect(!error.isRetryable)
     }
 
+    /// The headers of plain calls and answers, encoded by hand, are SwiftProtobuf's: call ids across the
+    /// varint widths, method names from empty to 300 bytes, with and without a request message.
+    @Test func handEncodedHeadersAreSwiftProtobufs() throws {
+        var rng = SplitMix64(seed: 20)
+        for n in 0..<400 {
+            let id = [0, 1, 127, 128, 16_384, UInt32.max, UInt32(truncatingIfNeeded: rng.next())][n % 7]
+            let method = String(repeating: "m", count: [0, 1, 3, 127, 128, 300, Int(rng.next() % 40)][Int(rng.next() % 7)])
+            let param = rng.next() % 2 == 0
+            var request = HBaseRequestHeader()
+            request.callID = id
+            request.methodName = method
+            request.requestParam = param
+            #expect(RPCFraming.plainRequestHeader(callId: id, method: method, requestParam: param) == (try request.serializedBytes() as [UInt8]))
+            var response = HBaseResponseHeader()
+            response.callID = id
+            #expect(RPCFraming.plainResponseHeader(callId: id) == (try response.serializedBytes() as [UInt8]))
+        }
+    }
+
     @Test func truncatedFramesAreErrorsNotCrashes() throws {
         var out = ByteBuffer()
         try RPCFraming.writeRequest(callId: 1, method: "Get", param: Self.getRequest(), into: &out)

@@ -39,13 +39,41 @@ public enum RPCFraming {
         callId: UInt32, method: String, param: (any SwiftProtobuf.Message)?, cellBlock: ByteBuffer? = nil, priority: UInt32? = nil,
         into out: inout ByteBuffer
     ) throws {
-        var header = HBaseRequestHeader()
-        header.callID = callId
-        header.methodName = method
-        header.requestParam = param != nil
-        if let cellBlock { header.cellBlockMeta.length = UInt32(cellBlock.readableBytes) }
-        if let priority { header.priority = priority }
-        try writeFrame(header: header, message: param, cellBlock: cellBlock, into: &out)
+        let headerBytes: [UInt8]
+        if cellBlock == nil && priority == nil {
+            headerBytes = plainRequestHeader(callId: callId, method: method, requestParam: param != nil)
+        } else {
+            var header = HBaseRequestHeader()
+            header.callID = callId
+            header.methodName = method
+            header.requestParam = param != nil
+            if let cellBlock { header.cellBlockMeta.length = UInt32(cellBlock.readableBytes) }
+            if let priority { header.priority = priority }
+            headerBytes = try header.serializedBytes()
+        }
+        try writeFrame(headerBytes: headerBytes, message: param, cellBlock: cellBlock, into: &out)
+    }
+
+    /// The `RequestHeader` of a call without a cell block or a priority, as SwiftProtobuf writes it (proto2:
+    /// each field set is written, `request_param` too when false), encoded by hand: every call has one.
+    package static func plainRequestHeader(callId: UInt32, method: String, requestParam: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(10 + method.utf8.count)
+        ProtobufWire.putTag(1, lengthDelimited: false, into: &out)
+        ProtobufWire.putVarint(UInt64(callId), into: &out)
+        ProtobufWire.putTag(3, lengthDelimited: true, into: &out)
+        ProtobufWire.putVarint(UInt64(method.utf8.count), into: &out)
+        out.append(contentsOf: method.utf8)
+        ProtobufWire.putTag(4, lengthDelimited: false, into: &out)
+        out.append(requestParam ? 1 : 0)
+        return out
+    }
+
+    /// The `ResponseHeader` of an answer without an exception or a cell block: its call id alone.
+    package static func plainResponseHeader(callId: UInt32) -> [UInt8] {
+        var out: [UInt8] = [0x08]
+        ProtobufWire.putVarint(UInt64(callId), into: &out)
+        return out
     }
 
     /// One response's frame: length, header (with the exception, if any), message, cell block.
@@ -53,18 +81,23 @@ public enum RPCFraming {
         callId: UInt32, result: (any SwiftProtobuf.Message)?, exception: HBaseExceptionResponse? = nil, cellBlock: ByteBuffer? = nil,
         into out: inout ByteBuffer
     ) throws {
-        var header = HBaseResponseHeader()
-        header.callID = callId
-        if let exception { header.exception = exception }
         let block = exception == nil ? cellBlock : nil
-        if let block { header.cellBlockMeta.length = UInt32(block.readableBytes) }
-        try writeFrame(header: header, message: exception == nil ? result : nil, cellBlock: block, into: &out)
+        let headerBytes: [UInt8]
+        if exception == nil && block == nil {
+            headerBytes = plainResponseHeader(callId: callId)
+        } else {
+            var header = HBaseResponseHeader()
+            header.callID = callId
+            if let exception { header.exception = exception }
+            if let block { header.cellBlockMeta.length = UInt32(block.readableBytes) }
+            headerBytes = try header.serializedBytes()
+        }
+        try writeFrame(headerBytes: headerBytes, message: exception == nil ? result : nil, cellBlock: block, into: &out)
     }
 
     private static func writeFrame(
-        header: some SwiftProtobuf.Message, message: (any SwiftProtobuf.Message)?, cellBlock: ByteBuffer?, into out: inout ByteBuffer
+        headerBytes: [UInt8], message: (any SwiftProtobuf.Message)?, cellBlock: ByteBuffer?, into out: inout ByteBuffer
     ) throws {
-        let headerBytes: [UInt8] = try header.serializedBytes()
         let messageBytes: [UInt8]? = try message?.serializedBytes()
         var total = varintLength(UInt64(headerBytes.count)) + headerBytes.count
         if let messageBytes { total += varintLength(UInt64(messageBytes.count)) + messageBytes.count }

@@ -4,10 +4,11 @@ import Foundation
 import SwiftProtobuf
 import Testing
 
-/// The client's `EncodedMultiRequest` (actions encoded once) is, byte for byte, the `MultiRequest` the
-/// server reads: random batches of puts, deletes, increments, appends and gets with binary rows and
-/// values up to 100 KB, over several regions, some atomic.
-@Suite struct EncodedMultiTests {
+/// Basalt's hand-encoded messages are, byte for byte, what SwiftProtobuf writes: the client's
+/// `EncodedMultiRequest` (actions encoded once) is the `MultiRequest` the server reads, `ActionEncoder`'s
+/// actions and `ResultEncoder`'s results are SwiftProtobuf's, for random batches of puts, deletes,
+/// increments, appends and gets with binary rows and values up to 100 KB.
+@Suite struct HandEncodedMessageTests {
     static func bytes(_ rng: inout SplitMix64, max: Int) -> [UInt8] {
         (0..<Int(rng.next() % UInt64(max + 1))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
     }
@@ -117,6 +118,33 @@ import Testing
             let got = [UInt8](ActionEncoder.encode(m, index: index))
             #expect(got == expected, "mutation \(n): \(m)")
             if got != expected { return }
+        }
+    }
+
+    /// `ResultEncoder` inside an `EncodedGetResponse` writes what SwiftProtobuf writes for the
+    /// `GetResponse` of the same row: rows of 0 to 5 cells of every kind, existence-only answers both ways.
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func theResultEncoderWritesWhatSwiftProtobufWrites(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        for n in 0..<500 {
+            let cells: [Cell]
+            switch Self.mutation(&rng) {
+            case .put(let p): cells = p.cells
+            case .delete(let d): cells = d.markers
+            }
+            let row = RowResult(row: cells.first?.row ?? [], cells: cells)
+            let existenceOnly = rng.next() % 4 == 0
+            var plain = Basalt_GetResponse()
+            if existenceOnly {
+                plain.result.exists = !cells.isEmpty
+            } else {
+                plain.result = Basalt_Result(row)
+            }
+            var encoded = Basalt_EncodedGetResponse()
+            encoded.result = ResultEncoder.encode(row, existenceOnly: existenceOnly)
+            let wire: [UInt8] = try encoded.serializedBytes()
+            #expect(wire == (try plain.serializedBytes() as [UInt8]), "row \(n)")
+            #expect(try Basalt_GetResponse(serializedBytes: wire) == plain)
         }
     }
 }
