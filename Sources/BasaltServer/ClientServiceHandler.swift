@@ -23,8 +23,9 @@ enum ClientServiceHandler {
             return response
         }
         table.add(BasaltClientServiceMethod.multi, on: server, timed: { _ in .multi }) { (request: Basalt_MultiRequest, engine) in
-            var response = Basalt_MultiResponse()
-            response.regionActionResults = request.regionActions.map { run($0, on: engine) }
+            // Each action's outcome encoded once (a MultiResponse on the wire).
+            var response = Basalt_EncodedMultiResponse()
+            response.regionActionResults = try request.regionActions.map { try Basalt_EncodedRegionActionResult(run($0, on: engine)) }
             return response
         }
         let scanners = server.scanners

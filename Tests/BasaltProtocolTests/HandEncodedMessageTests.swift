@@ -147,4 +147,44 @@ import Testing
             #expect(try Basalt_GetResponse(serializedBytes: wire) == plain)
         }
     }
+
+    /// The region server's `EncodedMultiResponse` is the `MultiResponse`: region results with outcomes
+    /// that are an index alone (index 0 too), a result with cells, an exception, or several; a region that
+    /// failed whole; `processed` both ways.
+    @Test(arguments: [31, 32, 33] as [UInt64])
+    func encodedOutcomesAreTheMultiResponseOnTheWire(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        for _ in 0..<100 {
+            var plain = Basalt_MultiResponse()
+            var encoded = Basalt_EncodedMultiResponse()
+            for _ in 0..<(rng.next() % 4) {
+                var region = Basalt_RegionActionResult()
+                if rng.next() % 6 == 0 {
+                    region.exception.name = "NotServingRegionException"
+                    region.exception.message = "region r is not online"
+                }
+                region.processed = rng.next() % 2 == 0
+                for _ in 0..<(rng.next() % 40) {
+                    var r = Basalt_ResultOrException()
+                    r.index = rng.next() % 5 == 0 ? 0 : UInt32(truncatingIfNeeded: rng.next() >> UInt64(rng.next() % 64))
+                    switch rng.next() % 6 {
+                    case 0:
+                        if case .put(let p) = Self.mutation(&rng) { r.result = Basalt_Result(RowResult(row: p.row, cells: p.cells)) }
+                    case 1:
+                        r.exception.name = "NoSuchColumnFamilyException"
+                        r.exception.retryable = rng.next() % 2 == 0
+                        r.exception.message = String(repeating: "x", count: Int(rng.next() % 300))
+                    case 2: r.result = Basalt_Result()
+                    default: break
+                    }
+                    region.results.append(r)
+                }
+                plain.regionActionResults.append(region)
+                encoded.regionActionResults.append(try Basalt_EncodedRegionActionResult(region))
+            }
+            let wire: [UInt8] = try encoded.serializedBytes()
+            #expect(wire == (try plain.serializedBytes() as [UInt8]))
+            #expect(try Basalt_MultiResponse(serializedBytes: wire) == plain)
+        }
+    }
 }

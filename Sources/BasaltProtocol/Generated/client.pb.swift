@@ -580,6 +580,46 @@ public nonisolated struct Basalt_MultiResponse: Sendable {
   public init() {}
 }
 
+/// MultiResponse as the region server writes it: each ResultOrException already encoded (a `bytes` field
+/// and an embedded message are both length-delimited), most of them an action's index alone.
+public nonisolated struct Basalt_EncodedMultiResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var regionActionResults: [Basalt_EncodedRegionActionResult] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Basalt_EncodedRegionActionResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// each an encoded ResultOrException
+  public var results: [Data] = []
+
+  public var exception: Basalt_Exception {
+    get {_exception ?? Basalt_Exception()}
+    set {_exception = newValue}
+  }
+  /// Returns true if `exception` has been explicitly set.
+  public var hasException: Bool {self._exception != nil}
+  /// Clears the value of `exception`. Subsequent reads from it will return its default value.
+  public mutating func clearException() {self._exception = nil}
+
+  public var processed: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _exception: Basalt_Exception? = nil
+}
+
 public nonisolated struct Basalt_Scan: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1599,6 +1639,80 @@ nonisolated extension Basalt_MultiResponse: SwiftProtobuf.Message, SwiftProtobuf
 
   public static func ==(lhs: Basalt_MultiResponse, rhs: Basalt_MultiResponse) -> Bool {
     if lhs.regionActionResults != rhs.regionActionResults {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Basalt_EncodedMultiResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EncodedMultiResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}region_action_results\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.regionActionResults) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.regionActionResults.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.regionActionResults, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Basalt_EncodedMultiResponse, rhs: Basalt_EncodedMultiResponse) -> Bool {
+    if lhs.regionActionResults != rhs.regionActionResults {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Basalt_EncodedRegionActionResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EncodedRegionActionResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}results\0\u{1}exception\0\u{1}processed\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.results) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._exception) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.processed) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.results, fieldNumber: 1)
+    }
+    try { if let v = self._exception {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.processed != false {
+      try visitor.visitSingularBoolField(value: self.processed, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Basalt_EncodedRegionActionResult, rhs: Basalt_EncodedRegionActionResult) -> Bool {
+    if lhs.results != rhs.results {return false}
+    if lhs._exception != rhs._exception {return false}
+    if lhs.processed != rhs.processed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
