@@ -300,7 +300,7 @@ import Testing
                 seq += 1
                 let total = (old.flatMap { Bytes.toInt64($0.value) } ?? 0) &+ amount
                 let cell = Cell(
-                    row: row, family: family2, qualifier: counterQualifier, timestamp: old.map { max(now, $0.timestamp + 1) } ?? now,
+                    row: row, family: family2, qualifier: counterQualifier, timestamp: old.map { max(now, $0.timestamp) } ?? now,
                     value: Bytes.fromInt64(total), sequenceId: seq)
                 ok = same(result.cells.map(describe), [describe(cell)], context)
                 model.apply([cell])
@@ -311,7 +311,7 @@ import Testing
                 let result = try region.append(app)
                 seq += 1
                 let cell = Cell(
-                    row: row, family: family, qualifier: qualifier, timestamp: old.map { max(now, $0.timestamp + 1) } ?? now,
+                    row: row, family: family, qualifier: qualifier, timestamp: old.map { max(now, $0.timestamp) } ?? now,
                     value: (old?.value ?? []) + value, sequenceId: seq)
                 ok = same(result.cells.map(describe), [describe(cell)], context)
                 model.apply([cell])
